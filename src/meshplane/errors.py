@@ -1,0 +1,37 @@
+"""The root of Meshplane's exception tree.
+
+Services raise these; the edges translate them (the CLI prints ``Error: …`` and exits non-zero, the web
+layer answers with a status code). Nothing below the edges prints or exits.
+"""
+
+from __future__ import annotations
+
+
+class MeshplaneError(Exception):
+    """Anything a user can cause and fix. ``hint`` says how."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class NotFoundError(MeshplaneError):
+    """A named thing (file, data product, port, template) does not exist."""
+
+
+class InvalidInputError(MeshplaneError):
+    """Input was read but is not acceptable; carries the located diagnostics."""
+
+    def __init__(self, message: str, diagnostics: list[object] | None = None, *, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.diagnostics = diagnostics or []
+
+
+class UnsupportedError(MeshplaneError):
+    """A feature needs an optional extra or a technology that is not available."""

@@ -1,0 +1,73 @@
+"""The descriptor models. Import from here: ``from meshplane.spec.model import DataProduct``."""
+
+from meshplane.spec.model.components import (
+    COMPONENT_KINDS,
+    BoundaryPort,
+    Component,
+    DatabaseSource,
+    EventsSource,
+    FilesSource,
+    Incremental,
+    InputPort,
+    Language,
+    Mode,
+    Observability,
+    OutputPort,
+    OutputPortSource,
+    OutputPortType,
+    Source,
+    StorageArea,
+    Workload,
+)
+from meshplane.spec.model.contract import (
+    PROTECTED_CLASSIFICATIONS,
+    AcceptedValues,
+    BiTemporal,
+    Classification,
+    Column,
+    CustomSql,
+    DataContract,
+    Expectation,
+    Freshness,
+    LogicalType,
+    NotNull,
+    Pattern,
+    Range,
+    RowCount,
+    Severity,
+    Sla,
+    Terms,
+    Unique,
+)
+from meshplane.spec.model.dataproduct import (
+    API_VERSION,
+    DataProduct,
+    Kind,
+    Maturity,
+    Status,
+    SupportSla,
+    component_ref,
+)
+from meshplane.spec.model.mesh import (
+    Domain,
+    Environment,
+    Group,
+    Mesh,
+    Opa,
+    PolicyPack,
+    Polyseme,
+    Registry,
+    Storage,
+    System,
+    User,
+)
+
+__all__ = [
+    "API_VERSION", "COMPONENT_KINDS", "PROTECTED_CLASSIFICATIONS", "AcceptedValues", "BiTemporal",
+    "BoundaryPort", "Classification", "Column", "Component", "CustomSql", "DataContract", "DataProduct",
+    "DatabaseSource", "Domain", "Environment", "EventsSource", "Expectation", "FilesSource", "Freshness",
+    "Group", "Incremental", "InputPort", "Kind", "Language", "LogicalType", "Maturity", "Mesh", "Mode",
+    "NotNull", "Observability", "Opa", "OutputPort", "OutputPortSource", "OutputPortType", "Pattern",
+    "PolicyPack", "Polyseme", "Range", "Registry", "RowCount", "Severity", "Sla", "Source", "Status",
+    "Storage", "StorageArea", "SupportSla", "System", "Terms", "Unique", "User", "Workload", "component_ref",
+]

@@ -1,0 +1,105 @@
+"""The mesh file (``mesh.yaml``): platform settings shared by every domain.
+
+It names the environments, where output ports are stored, the registry, who the users and groups are, the
+polysemes (concepts with one global key across domains), external systems, and which policy packs apply.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from meshplane.spec.ids import NAME_PATTERN
+from meshplane.spec.model.base import SpecModel
+from meshplane.spec.model.contract import LogicalType
+from meshplane.spec.model.dataproduct import API_VERSION
+
+
+class Environment(SpecModel):
+    name: str = Field(pattern=f"^{NAME_PATTERN}$")
+    description: str = ""
+
+
+class Storage(SpecModel):
+    #: A local path (relative to the mesh folder) or an object-store URI.
+    root: str = ".meshplane/storage"
+
+
+class Registry(SpecModel):
+    #: SQLAlchemy URL; overridden by ``MESHPLANE_REGISTRY_URL``.
+    url: str = "sqlite:///.meshplane/registry.db"
+
+
+class Domain(SpecModel):
+    name: str = Field(pattern=f"^{NAME_PATTERN}$")
+    description: str = ""
+    owner_group: str | None = None
+
+
+class User(SpecModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+
+
+class Group(SpecModel):
+    name: str
+    description: str = ""
+    members: list[str] = Field(default_factory=list)
+
+
+class Polyseme(SpecModel):
+    """A concept shared across domains with one globally unique key, issued by one domain (an MDM)."""
+
+    name: str = Field(pattern=f"^{NAME_PATTERN}$")
+    description: str = ""
+    key_type: LogicalType = LogicalType.STRING
+    issued_by: str
+
+
+class System(SpecModel):
+    """A system outside the mesh: an operational database, a legacy monolith, an ML platform."""
+
+    name: str = Field(pattern=f"^{NAME_PATTERN}$")
+    description: str = ""
+    type: Literal["database", "files", "events", "api", "application"] = "database"
+    operational: bool = True
+
+
+class PolicyPack(SpecModel):
+    name: str
+    severity_overrides: dict[str, Literal["error", "warning", "off"]] = Field(default_factory=dict)
+
+
+class Opa(SpecModel):
+    url: str
+
+
+class Mesh(SpecModel):
+    api_version: Literal["meshplane/v1"] = API_VERSION
+    name: str = Field(pattern=f"^{NAME_PATTERN}$")
+    description: str = ""
+    environments: list[Environment] = Field(default_factory=lambda: [Environment(name="dev")])
+    storage: Storage = Field(default_factory=Storage)
+    registry: Registry = Field(default_factory=Registry)
+    domains: list[Domain] = Field(default_factory=list)
+    users: list[User] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+    polysemes: list[Polyseme] = Field(default_factory=list)
+    systems: list[System] = Field(default_factory=list)
+    policy_packs: list[PolicyPack] = Field(default_factory=lambda: [PolicyPack(name="builtin")])
+    policies: str = "policies"
+    opa: Opa | None = None
+
+    def domain(self, name: str) -> Domain | None:
+        return next((d for d in self.domains if d.name == name), None)
+
+    def polyseme(self, name: str) -> Polyseme | None:
+        return next((p for p in self.polysemes if p.name == name), None)
+
+    def system(self, name: str) -> System | None:
+        return next((s for s in self.systems if s.name == name), None)
+
+    def knows_principal(self, name: str) -> bool:
+        return any(u.id == name for u in self.users) or any(g.name == name for g in self.groups)
