@@ -63,9 +63,7 @@ class ComponentId:
     def parse(cls, text: str) -> ComponentId:
         match = _CMP.match(text)
         if not match:
-            raise ValueError(
-                f"`{text}` is not a component id; expected urn:dmb:cmp:<domain>:<dp>:<major>:<component>"
-            )
+            raise ValueError(f"`{text}` is not a component id; expected urn:dmb:cmp:<domain>:<dp>:<major>:<component>")
         return cls(match["domain"], match["dp"], int(match["major"]), match["component"])
 
 

@@ -81,13 +81,19 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
         return path.read_text(encoding="utf-8"), None
     except FileNotFoundError:
-        return None, Diagnostic(Severity.ERROR, "file-not-found", "file does not exist", file=str(path),
-                                hint="check the path")
+        return None, Diagnostic(
+            Severity.ERROR, "file-not-found", "file does not exist", file=str(path), hint="check the path"
+        )
     except IsADirectoryError:
         return None, Diagnostic(Severity.ERROR, "not-a-file", "is a directory, expected a file", file=str(path))
     except UnicodeDecodeError as exc:
-        return None, Diagnostic(Severity.ERROR, "encoding", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                file=str(path), hint="save the file as UTF-8")
+        return None, Diagnostic(
+            Severity.ERROR,
+            "encoding",
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+            file=str(path),
+            hint="save the file as UTF-8",
+        )
     except OSError as exc:
         return None, Diagnostic(Severity.ERROR, "unreadable", f"cannot be read: {exc.strerror}", file=str(path))
 
@@ -104,9 +110,18 @@ def parse(text: str, file: str = "<input>", *, duplicate_keys: Severity = Severi
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
+        lines = text.splitlines()
+        at_tab = 0 < line <= len(lines) and "\t" in lines[line - 1][: max(column, 1)]
         doc.diagnostics.append(
-            Diagnostic(Severity.ERROR, "yaml-syntax", f"invalid YAML: {problem}", file=file, line=line,
-                       column=column, hint=_syntax_hint(problem))
+            Diagnostic(
+                Severity.ERROR,
+                "yaml-syntax",
+                f"invalid YAML: {problem}",
+                file=file,
+                line=line,
+                column=column,
+                hint="indent with spaces, not tabs" if at_tab else _syntax_hint(problem),
+            )
         )
         doc.data = None
     except yaml.YAMLError as exc:  # reader errors (control characters, bad encodings)
@@ -148,6 +163,7 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
@@ -155,18 +171,20 @@ class _Builder:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise yaml.MarkedYAMLError(problem="a mapping key must be plain text",
-                                           problem_mark=key_node.start_mark)
+                raise yaml.MarkedYAMLError(problem="a mapping key must be plain text", problem_mark=key_node.start_mark)
             key = str(key_node.value)  # the author's text: `on:` stays "on", `1:` stays "1"
             child = (*path, key)
             if key in result:
                 first = self.doc.key_positions[child]
                 self.doc.diagnostics.append(
                     Diagnostic(
-                        self.duplicate_keys, "duplicate-key",
+                        self.duplicate_keys,
+                        "duplicate-key",
                         f"duplicate key `{key}` (first defined at line {first[0]}); the last value is used",
-                        file=self.doc.file, line=key_node.start_mark.line + 1,
-                        column=key_node.start_mark.column + 1, path=format_path(child),
+                        file=self.doc.file,
+                        line=key_node.start_mark.line + 1,
+                        column=key_node.start_mark.column + 1,
+                        path=format_path(child),
                         hint="remove one of the two entries",
                     )
                 )
@@ -181,10 +199,14 @@ class _Builder:
         if node.tag == _BOOL_TAG and node.value not in _PLAIN_BOOLS:
             self.doc.diagnostics.append(
                 Diagnostic(
-                    Severity.WARNING, "yaml11-boolean",
+                    Severity.WARNING,
+                    "yaml11-boolean",
                     f"`{node.value}` is read as the boolean {str(value).lower()} (YAML 1.1)",
-                    file=self.doc.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1,
-                    path=format_path(path), hint=f"write {str(value).lower()}, or quote it ('{node.value}') for text",
+                    file=self.doc.file,
+                    line=node.start_mark.line + 1,
+                    column=node.start_mark.column + 1,
+                    path=format_path(path),
+                    hint=f"write {str(value).lower()}, or quote it ('{node.value}') for text",
                 )
             )
         return value

@@ -74,9 +74,7 @@ class EventsSource(_Source):
     mode: Mode = Mode.PUSH
 
 
-Source = Annotated[
-    OutputPortSource | DatabaseSource | FilesSource | EventsSource, Field(discriminator="type")
-]
+Source = Annotated[OutputPortSource | DatabaseSource | FilesSource | EventsSource, Field(discriminator="type")]
 
 
 class _Component(SpecModel):

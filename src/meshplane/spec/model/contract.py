@@ -156,8 +156,13 @@ class CustomSql(_Expectation):
 
     @model_validator(mode="after")
     def _has_bound(self) -> CustomSql:
-        bounds = (self.must_be, self.must_be_less_than, self.must_be_less_or_equal_to,
-                  self.must_be_greater_than, self.must_be_greater_or_equal_to)
+        bounds = (
+            self.must_be,
+            self.must_be_less_than,
+            self.must_be_less_or_equal_to,
+            self.must_be_greater_than,
+            self.must_be_greater_or_equal_to,
+        )
         if all(b is None for b in bounds):
             self.must_be = 0
         return self

@@ -19,7 +19,7 @@ from meshplane.spec.model.components import (
     Workload,
 )
 
-API_VERSION = "meshplane/v1"
+API_VERSION: Literal["meshplane/v1"] = "meshplane/v1"
 C = TypeVar("C")
 
 

@@ -1,0 +1,1 @@
+"""The ``meshplane`` command line: a thin shell over the Python API."""

@@ -1,0 +1,76 @@
+"""The ``meshplane`` application: command registration and the error edge."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from meshplane import __version__
+from meshplane.cli import cmd_validate
+from meshplane.cli.console import State, err, print_error
+from meshplane.errors import MeshplaneError
+
+app = typer.Typer(
+    name="meshplane",
+    help="Meshplane: a self-serve data mesh platform. Data products as code, governance as code, "
+    "contracts enforced on the data.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"meshplane {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    State.debug = State.debug or debug
+
+
+app.command()(cmd_validate.validate)
+app.command()(cmd_validate.schema)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; domain errors become ``Error: …`` and exit code 1, never a traceback."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except MeshplaneError as exc:
+        print_error(exc.message, exc.hint)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        print_error("aborted")
+        return 130
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    except Exception as exc:  # the last line of defence: no traceback for users
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if State.debug:
+            raise
+        print_error(f"unexpected {type(exc).__name__}: {exc}", "re-run with --debug and report it as a bug")
+        return 2
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    err.file.flush()
+    sys.exit(main())
