@@ -6,7 +6,7 @@ polysemes (concepts with one global key across domains), external systems, and w
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -68,8 +68,12 @@ class System(SpecModel):
 
 
 class PolicyPack(SpecModel):
+    """A pack of policies by name (``builtin`` or an installed plugin), with per-mesh tuning."""
+
     name: str
     severity_overrides: dict[str, Literal["error", "warning", "off"]] = Field(default_factory=dict)
+    #: Parameters the pack's policies read from ``input.params`` (e.g. ``minDescriptionLength``).
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Opa(SpecModel):
