@@ -6,6 +6,12 @@ layer answers with a status code). Nothing below the edges prints or exits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from meshplane.spec.diagnostics import Diagnostic
+
 
 class MeshplaneError(Exception):
     """Anything a user can cause and fix. ``hint`` says how."""
@@ -28,9 +34,9 @@ class NotFoundError(MeshplaneError):
 class InvalidInputError(MeshplaneError):
     """Input was read but is not acceptable; carries the located diagnostics."""
 
-    def __init__(self, message: str, diagnostics: list[object] | None = None, *, hint: str | None = None):
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = (), *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
-        self.diagnostics = diagnostics or []
+        self.diagnostics = list(diagnostics)
 
 
 class UnsupportedError(MeshplaneError):

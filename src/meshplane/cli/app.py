@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from meshplane import __version__
-from meshplane.cli import cmd_validate
+from meshplane.cli import cmd_codecs, cmd_demo, cmd_governance, cmd_scaffold, cmd_validate
 from meshplane.cli.console import State, err, print_error
-from meshplane.errors import MeshplaneError
+from meshplane.errors import InvalidInputError, MeshplaneError
 
 app = typer.Typer(
     name="meshplane",
@@ -39,8 +39,18 @@ def _root(
     State.debug = State.debug or debug
 
 
+app.command()(cmd_demo.demo)
+app.command()(cmd_scaffold.init)
+app.add_typer(cmd_scaffold.new_app, name="new")
+app.add_typer(cmd_scaffold.template_app, name="template")
 app.command()(cmd_validate.validate)
 app.command()(cmd_validate.schema)
+app.command()(cmd_governance.check)
+app.command()(cmd_governance.diff)
+app.command()(cmd_governance.changelog)
+app.add_typer(cmd_governance.policy_app, name="policy")
+app.command("import")(cmd_codecs.import_)
+app.command("export")(cmd_codecs.export_)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, standalone_mode=False)
     except MeshplaneError as exc:
+        for diag in exc.diagnostics if isinstance(exc, InvalidInputError) else []:
+            err.print(diag.render(), markup=False, highlight=False)
         print_error(exc.message, exc.hint)
         return exc.exit_code
     except typer.Exit as exc:

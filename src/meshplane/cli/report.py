@@ -85,3 +85,16 @@ def junit(diagnostics: Sequence[Diagnostic], files: Sequence[str], *, title: str
             ET.SubElement(case, "system-out").text = "\n".join(d.render() for d in others)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def junit_tests(title: str, tests: Sequence[tuple[str, bool, str]]) -> str:
+    """JUnit XML for named pass/fail tests (``policy test``)."""
+    failures = sum(1 for _, ok, _ in tests if not ok)
+    suites = ET.Element("testsuites", name=title, tests=str(len(tests)), failures=str(failures))
+    suite = ET.SubElement(suites, "testsuite", name=title, tests=str(len(tests)), failures=str(failures), errors="0")
+    for name, ok, detail in tests:
+        case = ET.SubElement(suite, "testcase", classname=title, name=name)
+        if not ok:
+            ET.SubElement(case, "failure", message=detail[:200], type="policy").text = detail
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")

@@ -4,7 +4,8 @@ Each change says whom it can break. A careful consumer is broken when a guarante
 (a column disappears, a type changes, a column may now be null, new accepted values appear, the SLA gets
 slower). A producer — the pipeline that must keep the promise — is broken when a guarantee is added or
 tightened (a column becomes required, a range narrows, an SLA gets faster). ``both`` (the default) treats
-either as breaking, which is what a major version is for.
+either as breaking — except additions of new columns and ports, which no existing reader depends on —
+which is what a major version is for.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ class Change:
     breaks: frozenset[Perspective] = NOBODY
     old: Any = None
     new: Any = None
+    #: A new column, port or schema object. The mesh's default view counts additions as non-breaking
+    #: (consumers ignore what they do not read); only the producer view flags a new required column.
+    addition: bool = False
 
     def is_breaking(self, perspective: Perspective = Perspective.BOTH) -> bool:
         if perspective is Perspective.BOTH:
-            return bool(self.breaks)
+            return bool(self.breaks) and not self.addition
         return perspective in self.breaks
 
     def to_dict(self, perspective: Perspective = Perspective.BOTH) -> dict[str, Any]:

@@ -123,6 +123,7 @@ def _columns(old: list[Column], new: list[Column], prefix: str) -> list[Change]:
                 PRODUCER if column.required else NOBODY,
                 None,
                 column.to_data(),
+                addition=True,
             )
         )
     for name in before:
@@ -234,9 +235,20 @@ def _key(exp: Expectation) -> str:
     return f"{exp.type}:{','.join(str(t) for t in target if t)}"
 
 
+def _keyed(expectations: list[Expectation]) -> dict[str, Expectation]:
+    """Expectations by kind and column; a second one of the same kind on the same column gets ``#2``."""
+    keyed: dict[str, Expectation] = {}
+    for exp in expectations:
+        key, n = _key(exp), 1
+        while (key if n == 1 else f"{key}#{n}") in keyed:
+            n += 1
+        keyed[key if n == 1 else f"{key}#{n}"] = exp
+    return keyed
+
+
 def _quality(old: DataContract, new: DataContract, prefix: str) -> list[Change]:
-    before = {_key(e): e for e in old.quality}
-    after = {_key(e): e for e in new.quality}
+    before = _keyed(old.quality)
+    after = _keyed(new.quality)
     changes = []
     for key, exp in before.items():
         if key not in after:

@@ -64,7 +64,9 @@ def diff_dataproducts(old: DataProduct, new: DataProduct) -> list[Change]:
     for name, port in ports_after.items():
         if name not in ports_before and name not in renamed:
             label = "boundary port" if isinstance(port, BoundaryPort) else "output port"
-            changes.append(Change(ChangeType.ADDED, f"ports.{name}", f"{label} `{name}` added", NOBODY, None, name))
+            changes.append(
+                Change(ChangeType.ADDED, f"ports.{name}", f"{label} `{name}` added", NOBODY, None, name, addition=True)
+            )
     for name, before in ports_before.items():
         after = ports_after.get(name)
         if after is None:

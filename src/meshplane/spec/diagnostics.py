@@ -7,6 +7,7 @@ person sees every problem at once, and the edges decide how to render them (text
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -80,6 +81,18 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
         return f"did you mean `{lowered[key]}`?"
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
+
+
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """``components[2].name`` → ``("components", 2, "name")`` (the inverse of :func:`format_path`).
+
+    >>> parse_path("components[2].dataContract.columns[0]")
+    ('components', 2, 'dataContract', 'columns', 0)
+    """
+    parts: list[str | int] = []
+    for token in re.findall(r"[^.\[\]]+|\[\d+\]", text):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    return tuple(parts)
 
 
 def format_path(parts: Sequence[str | int]) -> str:

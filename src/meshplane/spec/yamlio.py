@@ -210,3 +210,8 @@ class _Builder:
                 )
             )
         return value
+
+
+def dump(data: Any) -> str:
+    """YAML as people write it: keys in model order, block style, unicode kept."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)

@@ -7,7 +7,8 @@ Specification.
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -24,5 +25,29 @@ class SpecModel(BaseModel):
     )
 
     def to_data(self) -> dict[str, Any]:
-        """The normalized descriptor: camelCase keys, defaults and empty values left out."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+        """The descriptor as a person writes it: camelCase keys, defaults and empty values left out — except
+        the ``kind``/``type`` tags of unions, without which the data would not load back as the same thing."""
+        data = _data(self)
+        assert isinstance(data, dict)
+        return data
+
+
+def _data(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        out: dict[str, Any] = {}
+        for name, info in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            if value is None:
+                continue
+            tag = name in ("kind", "type") and get_origin(info.annotation) is Literal
+            if not tag and not info.is_required() and value == info.get_default(call_default_factory=True):
+                continue
+            out[info.alias or name] = _data(value)
+        return out
+    if isinstance(obj, list | tuple):
+        return [_data(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _data(v) for k, v in obj.items()}
+    if isinstance(obj, Enum):
+        return obj.value
+    return obj

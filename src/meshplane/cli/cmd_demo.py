@@ -1,0 +1,76 @@
+"""``meshplane demo``: the main job — the demo mesh written, generated and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from meshplane.cli.console import Format, err, out
+from meshplane.cli.report import emit_json, render
+from meshplane.spec.diagnostics import has_errors
+from meshplane.spec.service import validate_path
+
+BASE_CUSTOMERS = 20_000
+
+
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Where to write the demo mesh.")] = Path("demo-mesh"),
+    scale: Annotated[
+        float, typer.Option("--scale", min=0.01, help=f"Multiply the default {BASE_CUSTOMERS:,} customers (100 → 2M).")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the deterministic data generator.")] = 7,
+    force: Annotated[bool, typer.Option("--force", help="Replace a previous demo in DIRECTORY.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, or json for scripts.")] = Format.TEXT,
+) -> None:
+    """Write the example mesh (customer MDM, sales, billing, support, marketing; a legacy CRM; a boundary port
+    to an ML platform), generate its source data deterministically, and validate it."""
+    from meshplane.demo import write_demo  # the generator pulls in DuckDB: load it only when asked
+
+    customers = max(1, round(BASE_CUSTOMERS * scale))
+    with Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=fmt is Format.JSON,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=total)
+            progress.update(tasks[step], completed=done, total=total)
+
+        summary = write_demo(directory, customers=customers, seed=seed, progress=report, force=force)
+    result = validate_path(directory)
+    if fmt is Format.JSON:
+        emit_json(
+            {
+                "path": str(directory),
+                "customers": customers,
+                "seed": seed,
+                "summary": summary.to_dict(),
+                "validation": {
+                    "ok": not has_errors(result.diagnostics),
+                    "diagnostics": [d.to_dict() for d in result.diagnostics],
+                },
+            }
+        )
+    else:
+        table = Table(title=f"Demo mesh at {directory}", show_header=True)
+        table.add_column("domain")
+        table.add_column("data products", justify="right")
+        for domain, count in sorted(summary.data_products.items()):
+            table.add_row(domain, str(count))
+        out.print(table)
+        sources = ", ".join(f"{name}: {rows:,}" for name, rows in summary.rows.items())
+        out.print(f"Source data ({customers:,} customers, seed {seed}): {sources}")
+        render(result.diagnostics, result.files, Format.TEXT, title="meshplane demo")
+    if has_errors(result.diagnostics):
+        raise typer.Exit(1)
