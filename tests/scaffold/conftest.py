@@ -29,9 +29,21 @@ def mesh(tmp_path: Path) -> Path:
 
 def run_git(repo: Path, *args: str) -> str:
     proc = subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false",
-         "-C", str(repo), *args],
-        capture_output=True, text=True, check=True,
+        [
+            "git",
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            "-C",
+            str(repo),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return proc.stdout
 

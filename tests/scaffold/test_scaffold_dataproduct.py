@@ -34,8 +34,9 @@ def load(dp_dir: Path) -> DataProduct:
 
 @pytest.mark.parametrize("kind", TEMPLATES)
 def test_each_template_generates_a_valid_data_product(mesh: Path, kind: str) -> None:
-    dp_dir = new_dataproduct(mesh, "sales", "orders", template=kind, owner="bob",
-                             description="Every order placed in the web shop.")
+    dp_dir = new_dataproduct(
+        mesh, "sales", "orders", template=kind, owner="bob", description="Every order placed in the web shop."
+    )
 
     assert dp_dir == mesh / "sales" / "orders"
     dp = load(dp_dir)
@@ -94,9 +95,19 @@ def test_first_template_version_has_neither(mesh: Path) -> None:
 
 
 def test_aggregate_reads_the_given_output_port(mesh: Path) -> None:
-    dp = load(new_dataproduct(mesh, "sales", "revenue", template="aggregate", owner="bob",
-                              source_dp="urn:dmb:dp:sales:orders:2", source_port="orders",
-                              output_port="daily_revenue", dp_version="2.1.0"))
+    dp = load(
+        new_dataproduct(
+            mesh,
+            "sales",
+            "revenue",
+            template="aggregate",
+            owner="bob",
+            source_dp="urn:dmb:dp:sales:orders:2",
+            source_port="orders",
+            output_port="daily_revenue",
+            dp_version="2.1.0",
+        )
+    )
     source = dp.input_ports[0].source
     assert isinstance(source, OutputPortSource)
     assert (source.data_product, source.port) == ("urn:dmb:dp:sales:orders:2", "orders")
@@ -105,8 +116,9 @@ def test_aggregate_reads_the_given_output_port(mesh: Path) -> None:
 
 
 def test_source_aligned_can_read_files(mesh: Path) -> None:
-    dp = load(new_dataproduct(mesh, "customer", "customers", owner="alice", source_type="files",
-                              source_system="crm_export"))
+    dp = load(
+        new_dataproduct(mesh, "customer", "customers", owner="alice", source_type="files", source_system="crm_export")
+    )
     source = dp.input_ports[0].source
     assert isinstance(source, FilesSource)
     assert (source.system, source.format) == ("crm_export", "csv")
@@ -124,15 +136,28 @@ def test_free_text_survives_yaml_quoting(mesh: Path) -> None:
 def test_generated_contract_tests_pass(mesh: Path) -> None:
     """The test skeleton is an example people copy: it must pass as generated, for every kind and version."""
     dirs = [
-        new_dataproduct(mesh, "sales", f"{kind}-{version.replace('.', '_')}", template=kind, owner="bob",
-                        version=version)
+        new_dataproduct(
+            mesh, "sales", f"{kind}-{version.replace('.', '_')}", template=kind, owner="bob", version=version
+        )
         for kind in TEMPLATES
         for version in ("1.0.0", "1.1.0")
     ]
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(mesh),
-         *(str(d / "tests") for d in dirs)],
-        capture_output=True, text=True, cwd=mesh, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(mesh),
+            *(str(d / "tests") for d in dirs),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=mesh,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "21 passed" in proc.stdout  # 3 tests per 1.0.0 skeleton, 4 per 1.1.0 one

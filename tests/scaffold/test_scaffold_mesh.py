@@ -21,8 +21,7 @@ def test_init_creates_a_mesh_that_loads(tmp_path: Path) -> None:
     assert mesh.name == "acme"
     assert mesh.description == "Acme's mesh"
     assert [e.name for e in mesh.environments] == ["dev"]
-    assert [(d.name, d.owner_group) for d in mesh.domains] == [("sales", "sales-team"),
-                                                               ("customer", "customer-team")]
+    assert [(d.name, d.owner_group) for d in mesh.domains] == [("sales", "sales-team"), ("customer", "customer-team")]
     assert [g.name for g in mesh.groups] == ["sales-team", "customer-team"]
     assert mesh.users == []
     assert [p.name for p in mesh.policy_packs] == ["builtin"]
@@ -54,7 +53,8 @@ def test_init_keeps_an_existing_gitignore(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("*.pyc")
     init_mesh(tmp_path, "demo")
     assert (tmp_path / ".gitignore").read_text().splitlines() == [
-        "*.pyc", "# Local state of the platform: the registry database and the output ports' storage.",
+        "*.pyc",
+        "# Local state of the platform: the registry database and the output ports' storage.",
         ".meshplane/",
     ]
 

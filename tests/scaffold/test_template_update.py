@@ -29,8 +29,7 @@ def answers(dp_dir: Path) -> dict[str, object]:
 @pytest.fixture
 def generated(mesh_repo: Path, commit: Commit) -> Path:
     """A source-aligned data product generated at template 1.0.0 and committed."""
-    dp_dir = new_dataproduct(mesh_repo, "sales", "orders", owner="bob", version="1.0.0",
-                             description="As generated.")
+    dp_dir = new_dataproduct(mesh_repo, "sales", "orders", owner="bob", version="1.0.0", description="As generated.")
     commit(mesh_repo, "Add sales/orders")
     return dp_dir
 
@@ -39,8 +38,9 @@ def test_update_keeps_edits_and_brings_the_new_version(
     generated: Path, mesh_repo: Path, commit: Commit, git: Callable[..., str]
 ) -> None:
     descriptor = generated / "dataproduct.yaml"
-    descriptor.write_text(descriptor.read_text().replace("description: As generated.",
-                                                         "description: Written by the owner."))
+    descriptor.write_text(
+        descriptor.read_text().replace("description: As generated.", "description: Written by the owner.")
+    )
     sql = generated / "sql" / "orders.sql"
     sql.write_text(sql.read_text().replace("FROM raw_orders", "FROM raw_orders\nWHERE id IS NOT NULL"))
     commit(mesh_repo, "Describe orders")
@@ -54,8 +54,7 @@ def test_update_keeps_edits_and_brings_the_new_version(
     dp = load(generated)
     assert dp.description == "Written by the owner."  # the owner's edit survived
     assert [o.name for o in dp.observability] == ["health"]  # 1.1.0 additions arrived
-    assert any(isinstance(q, Freshness) and q.column == "updated_at"
-               for q in dp.output_ports[0].data_contract.quality)
+    assert any(isinstance(q, Freshness) and q.column == "updated_at" for q in dp.output_ports[0].data_contract.quality)
     assert "WHERE id IS NOT NULL" in sql.read_text()
     assert "SAMPLE_INPUTS" in (generated / "tests" / "test_orders.py").read_text()
     assert answers(generated)["_commit"] == "v1.1.0"
@@ -69,7 +68,7 @@ def test_update_keeps_edits_and_brings_the_new_version(
 def test_conflicting_edits_are_marked_and_listed(generated: Path, mesh_repo: Path, commit: Commit) -> None:
     test_file = generated / "tests" / "test_orders.py"
     text = test_file.read_text()
-    line = 'from meshplane.spec.model import DataProduct\n'
+    line = "from meshplane.spec.model import DataProduct\n"
     assert line in text
     test_file.write_text(text.replace(line, "from meshplane.spec.model import DataProduct, Kind\n"))
     commit(mesh_repo, "Import Kind")

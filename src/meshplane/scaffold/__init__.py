@@ -22,7 +22,17 @@ from meshplane.scaffold.repo import (
 )
 
 __all__ = [
-    "ANSWERS_FILE", "TEMPLATES", "UpdateResult", "cache_dir", "dataproduct_template_version",
-    "ensure_template_repo", "init_mesh", "latest_version", "mesh_yaml", "new_dataproduct", "repo_path",
-    "template_versions", "update_dataproduct",
+    "ANSWERS_FILE",
+    "TEMPLATES",
+    "UpdateResult",
+    "cache_dir",
+    "dataproduct_template_version",
+    "ensure_template_repo",
+    "init_mesh",
+    "latest_version",
+    "mesh_yaml",
+    "new_dataproduct",
+    "repo_path",
+    "template_versions",
+    "update_dataproduct",
 ]

@@ -18,9 +18,7 @@ from meshplane.errors import MeshplaneError, UnsupportedError
 def git_executable() -> str:
     found = shutil.which("git")
     if found is None:
-        raise UnsupportedError(
-            "git is not installed", hint="templates are versioned with git; install it and retry"
-        )
+        raise UnsupportedError("git is not installed", hint="templates are versioned with git; install it and retry")
     return found
 
 
@@ -29,9 +27,7 @@ def run_git(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``git ARGS`` in ``cwd``; a failure becomes a ``MeshplaneError`` carrying git's own message."""
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run(
-        [git_executable(), *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([git_executable(), *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip()
         raise MeshplaneError(f"`git {' '.join(args)}` failed in {cwd}: {detail}")

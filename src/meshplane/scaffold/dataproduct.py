@@ -286,7 +286,11 @@ def _conflicts(dp_dir: Path, changed: list[str]) -> list[str]:
 
 def _run_update(dp_dir: Path, src: str, ref: str, recorded_src: str, recorded_commit: str) -> None:
     options: dict[str, Any] = {
-        "vcs_ref": ref, "defaults": True, "overwrite": True, "quiet": True, "unsafe": False,
+        "vcs_ref": ref,
+        "defaults": True,
+        "overwrite": True,
+        "quiet": True,
+        "unsafe": False,
         "conflict": "inline",
     }
     if Path(recorded_src).expanduser().absolute() == Path(src).expanduser().absolute():
@@ -355,9 +359,8 @@ def update_dataproduct(dp_dir: Path, *, to_version: str | None = None) -> Update
         hint=f"your last commit holds your work; drop the partial update with "
         f"git -C {dp_dir} checkout -- . && git -C {dp_dir} clean -fd .",
     ):
-        _run_update(dp_dir, portable_path(repo), f"v{target}", str(answers.get("_src_path", "")),
-                    str(answers["_commit"]))
+        _run_update(
+            dp_dir, portable_path(repo), f"v{target}", str(answers.get("_src_path", "")), str(answers["_commit"])
+        )
     changed = _git.status(dp_dir)
     return UpdateResult(dp_dir, current, target, changed=changed, conflicts=_conflicts(dp_dir, changed))
-
-

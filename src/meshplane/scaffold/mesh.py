@@ -53,8 +53,7 @@ def _block(data: dict[str, Any]) -> str:
 def mesh_yaml(name: str, *, domains: Sequence[str] = (), description: str = "") -> str:
     """The text of a new ``mesh.yaml``: every section present, commented, with a team group per domain."""
     domain_entries = [{"name": d, "description": "", "ownerGroup": f"{d}-team"} for d in domains]
-    group_entries = [{"name": f"{d}-team", "description": f"Owns the {d} domain", "members": []}
-                     for d in domains]
+    group_entries = [{"name": f"{d}-team", "description": f"Owns the {d} domain", "members": []} for d in domains]
     parts = [
         "# The mesh: settings shared by every domain. Check it with `meshplane validate`.\n",
         _block({"apiVersion": "meshplane/v1", "name": name, "description": description}),

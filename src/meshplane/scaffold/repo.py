@@ -154,8 +154,14 @@ def _build(dest: Path, digest: str) -> None:
             target.write_bytes(entry.read_bytes())
         run_git(dest, "add", "--all", env=_BUILD_ENV)
         run_git(
-            dest, "commit", "--quiet", "--no-verify", "--allow-empty",
-            "-m", f"Data product template {version}", env=_BUILD_ENV,
+            dest,
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            f"Data product template {version}",
+            env=_BUILD_ENV,
         )
         run_git(dest, "tag", f"v{version}", env=_BUILD_ENV)
     (dest / ".git" / _HASH_FILE).write_text(digest + "\n")
