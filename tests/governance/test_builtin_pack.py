@@ -136,3 +136,15 @@ def test_pack_params_change_thresholds(workspace, orders, customers):
 
     result = _result(workspace, orders, [customers], "description-length", params=pack_params(workspace.mesh_model))
     assert result.status is Status.FAIL and "at least 500" in result.findings[0].message
+
+
+def test_pii_policy_ignores_keys_and_counts_about_personal_data(workspace, orders, customers):
+    columns = _port(orders).data_contract.columns
+    columns += [
+        Column(name="address_id", type=LogicalType.STRING),
+        Column(name="email_count", type=LogicalType.INTEGER),
+    ]
+    assert _result(workspace, orders, [customers], "pii-classified").status is Status.PASS
+    columns.append(Column(name="billing_address", type=LogicalType.STRING))
+    result = _result(workspace, orders, [customers], "pii-classified")
+    assert [f.message.split("`")[1] for f in result.findings] == ["billing_address"]

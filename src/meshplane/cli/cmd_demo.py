@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from meshplane.cli.console import Format, err, out
 from meshplane.cli.report import emit_json, render
 from meshplane.spec.diagnostics import has_errors
-from meshplane.spec.service import validate_path
+from meshplane.governance.check import check
+from meshplane.spec.workspace import open_workspace
 
 BASE_CUSTOMERS = 20_000
 
@@ -20,14 +21,14 @@ BASE_CUSTOMERS = 20_000
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to write the demo mesh.")] = Path("demo-mesh"),
     scale: Annotated[
-        float, typer.Option("--scale", min=0.01, help=f"Multiply the default {BASE_CUSTOMERS:,} customers (100 → 2M).")
+        float, typer.Option("--scale", min=0.005, help=f"Multiply the default {BASE_CUSTOMERS:,} customers (100 → 2M).")
     ] = 1.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the deterministic data generator.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace a previous demo in DIRECTORY.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, or json for scripts.")] = Format.TEXT,
 ) -> None:
     """Write the example mesh (customer MDM, sales, billing, support, marketing; a legacy CRM; a boundary port
-    to an ML platform), generate its source data deterministically, and validate it."""
+    to an ML platform), generate its source data deterministically, and check it (validation and policies)."""
     from meshplane.demo import write_demo  # the generator pulls in DuckDB: load it only when asked
 
     customers = max(1, round(BASE_CUSTOMERS * scale))
@@ -40,7 +41,7 @@ def demo(
         transient=True,
         disable=fmt is Format.JSON,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(step: str, done: int, total: int) -> None:
             if step not in tasks:
@@ -48,14 +49,17 @@ def demo(
             progress.update(tasks[step], completed=done, total=total)
 
         summary = write_demo(directory, customers=customers, seed=seed, progress=report, force=force)
-    result = validate_path(directory)
+    result = check(open_workspace(directory))  # validation and every policy of the mesh
     if fmt is Format.JSON:
         emit_json(
             {
                 "path": str(directory),
                 "customers": customers,
                 "seed": seed,
-                "summary": summary.to_dict(),
+                "seconds": round(summary.seconds, 2),
+                "dataProducts": summary.data_products,
+                "rows": summary.rows,
+                "dirtyRows": summary.dirty_rows,
                 "validation": {
                     "ok": not has_errors(result.diagnostics),
                     "diagnostics": [d.to_dict() for d in result.diagnostics],

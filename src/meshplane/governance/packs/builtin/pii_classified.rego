@@ -2,7 +2,9 @@
 # title: Personal data is classified
 # description: >-
 #   Columns whose names say they hold personal data (email, phone, name, address, birth date, national ids,
-#   IBAN …) carry a classification, so access control masks them. Parameter piiNamePatterns overrides the list.
+#   IBAN …) carry a classification, so access control masks them. Keys, counts and flags about such data
+#   (`address_id`, `email_count`, `phone_verified`) are not personal data themselves. Parameters
+#   piiNamePatterns and piiIgnoreSuffixes override the lists.
 # custom:
 #   id: pii-classified
 #   severity: error
@@ -15,7 +17,16 @@ default_patterns := ["email", "e_mail", "phone", "mobile", "first_name", "last_n
 
 patterns := object.get(input.params, "piiNamePatterns", default_patterns)
 
+default_suffixes := ["_id", "_key", "_count", "_type", "_verified", "_at", "_flag", "_hash"]
+
+suffixes := object.get(input.params, "piiIgnoreSuffixes", default_suffixes)
+
 protected := {"pii", "sensitive", "confidential", "restricted"}
+
+about_pii(name) if {
+	some s in suffixes
+	endswith(name, s)
+}
 
 deny contains {"msg": msg, "path": sprintf("components[%d].dataContract.columns[%d]", [i, j])} if {
 	some i, c in input.dataProduct.components
@@ -23,6 +34,7 @@ deny contains {"msg": msg, "path": sprintf("components[%d].dataContract.columns[
 	some j, col in object.get(c.dataContract, "columns", [])
 	some p in patterns
 	contains(lower(col.name), p)
+	not about_pii(lower(col.name))
 	not object.get(col, "classification", "") in protected
 	msg := sprintf("column `%s` of `%s` looks like personal data but is not classified pii, sensitive, confidential or restricted", [col.name, c.name])
 }
