@@ -1,0 +1,1 @@
+"""Everything that touches a technology, each behind a small protocol (see ``base``)."""
