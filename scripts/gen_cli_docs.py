@@ -6,7 +6,8 @@ import re
 import sys
 from pathlib import Path
 
-import click
+from typing import Any
+
 import typer
 from typer.testing import CliRunner
 
@@ -21,10 +22,11 @@ def command_paths() -> list[list[str]]:
     root = typer.main.get_command(app)
     paths: list[list[str]] = [[]]
 
-    def walk(group: click.Command, prefix: list[str]) -> None:
-        if isinstance(group, click.Group):
-            for name in group.list_commands(click.Context(group)):
-                sub = group.get_command(click.Context(group), name)
+    def walk(group: Any, prefix: list[str]) -> None:
+        if hasattr(group, "list_commands"):  # typer vendors click: duck-type its groups
+            ctx = typer.Context(group)
+            for name in group.list_commands(ctx):
+                sub = group.get_command(ctx, name)
                 if sub is None or sub.hidden:
                     continue
                 paths.append([*prefix, name])

@@ -70,12 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print_error("interrupted")
         return 130
+    except typer.exceptions.TyperException as exc:  # usage errors: typer vendors click, whose errors land here
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print_error(str(exc))
+        return int(getattr(exc, "exit_code", 2))
     except Exception as exc:  # the last line of defence: no traceback for users
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
         if State.debug:
             raise
         print_error(f"unexpected {type(exc).__name__}: {exc}", "re-run with --debug and report it as a bug")

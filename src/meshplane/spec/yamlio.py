@@ -108,6 +108,8 @@ def parse(text: str, file: str = "<input>", *, duplicate_keys: Severity = Severi
             doc.data = _Builder(loader, doc, duplicate_keys).build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and mark is not None and mark.line >= len(text.splitlines()):
+            mark = exc.context_mark  # "unclosed at end of file": point at what was left open
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
         lines = text.splitlines()
