@@ -29,7 +29,8 @@ DOMAINS = ["sales", "billing", "support", "marketing", "customer"]
 
 def write_mesh(root: Path, count: int) -> None:
     mesh = {
-        "apiVersion": "meshplane/v1", "name": "bench",
+        "apiVersion": "meshplane/v1",
+        "name": "bench",
         "domains": [{"name": d, "ownerGroup": f"{d}-team"} for d in DOMAINS],
         "users": [{"id": f"user{i}"} for i in range(20)],
         "groups": [{"name": f"{d}-team", "members": ["user1"]} for d in DOMAINS],
@@ -41,25 +42,45 @@ def write_mesh(root: Path, count: int) -> None:
         domain = DOMAINS[i % len(DOMAINS)]
         name = f"product_{i:04d}"
         upstream = f"urn:dmb:dp:{DOMAINS[(i - 1) % len(DOMAINS)]}:product_{i - 1:04d}:1" if i else None
-        source = ({"type": "outputPort", "dataProduct": upstream, "port": "main"} if upstream
-                  else {"type": "database", "system": "erp", "url": "sqlite:///erp.db", "table": "t"})
+        source = (
+            {"type": "outputPort", "dataProduct": upstream, "port": "main"}
+            if upstream
+            else {"type": "database", "system": "erp", "url": "sqlite:///erp.db", "table": "t"}
+        )
         dp = {
-            "apiVersion": "meshplane/v1", "id": f"urn:dmb:dp:{domain}:{name}:1", "name": name, "domain": domain,
-            "kind": "aggregate" if upstream else "source-aligned", "version": "1.0.0", "owner": f"user{i % 20}",
+            "apiVersion": "meshplane/v1",
+            "id": f"urn:dmb:dp:{domain}:{name}:1",
+            "name": name,
+            "domain": domain,
+            "kind": "aggregate" if upstream else "source-aligned",
+            "version": "1.0.0",
+            "owner": f"user{i % 20}",
             "ownerGroup": f"{domain}-team",
             "description": f"Generated data product number {i} for the governance benchmark, with a long description.",
             "components": [
                 {"kind": "inputPort", "name": "upstream", "source": source},
-                {"kind": "outputPort", "name": "main", "dataContract": {
-                    "columns": [{"name": "id", "type": "string", "required": True, "primaryKey": True},
-                                {"name": "customer_id", "type": "string", "polyseme": "customer"},
-                                {"name": "email", "type": "string", "classification": "pii"},
-                                {"name": "amount", "type": "decimal"}],
-                    "quality": [{"type": "range", "column": "amount", "min": 0}],
-                    "sla": {"intervalOfChange": "1h", "timeliness": "15m", "uptime": "99.9%"},
-                    "terms": {"usage": "internal"}}},
-                {"kind": "workload", "name": "build", "reads": ["upstream"], "writes": ["main"],
-                 "sql": {"main": "SELECT * FROM upstream"}},
+                {
+                    "kind": "outputPort",
+                    "name": "main",
+                    "dataContract": {
+                        "columns": [
+                            {"name": "id", "type": "string", "required": True, "primaryKey": True},
+                            {"name": "customer_id", "type": "string", "polyseme": "customer"},
+                            {"name": "email", "type": "string", "classification": "pii"},
+                            {"name": "amount", "type": "decimal"},
+                        ],
+                        "quality": [{"type": "range", "column": "amount", "min": 0}],
+                        "sla": {"intervalOfChange": "1h", "timeliness": "15m", "uptime": "99.9%"},
+                        "terms": {"usage": "internal"},
+                    },
+                },
+                {
+                    "kind": "workload",
+                    "name": "build",
+                    "reads": ["upstream"],
+                    "writes": ["main"],
+                    "sql": {"main": "SELECT * FROM upstream"},
+                },
                 {"kind": "observability", "name": "health", "endpoint": f"https://obs.example.com/{name}"},
             ],
         }
@@ -110,8 +131,10 @@ def main() -> None:
     print(f"{args.products} data products, {len(policies)} built-in policies")
     print(f"validate (load + cross-references): {validate_s / args.products * 1000:.2f} ms/product")
     print(f"engine compile (once):              {compile_s * 1000:.0f} ms")
-    print(f"policies, compiled engine:          p50 {statistics.median(ms):.1f} ms, "
-          f"p95 {sorted(ms)[int(len(ms) * 0.95)]:.1f} ms, mean {statistics.mean(ms):.1f} ms/product")
+    print(
+        f"policies, compiled engine:          p50 {statistics.median(ms):.1f} ms, "
+        f"p95 {sorted(ms)[int(len(ms) * 0.95)]:.1f} ms, mean {statistics.mean(ms):.1f} ms/product"
+    )
     naive_ms = statistics.mean(naive) * 1000
     print(f"policies, naive per-policy queries: mean {naive_ms:.1f} ms/product (sampled {len(sample)})")
     print(f"ratio compiled/naive: {statistics.mean(ms) / naive_ms:.2f}")

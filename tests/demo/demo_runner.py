@@ -49,8 +49,9 @@ def upstream_first(products: dict[str, Product]) -> list[Product]:
     placed: set[str] = set()
     pending = dict(products)
     while pending:
-        ready = [dp_id for dp_id, p in pending.items()
-                 if all(src.data_product in placed for src in _port_sources(p.model))]
+        ready = [
+            dp_id for dp_id, p in pending.items() if all(src.data_product in placed for src in _port_sources(p.model))
+        ]
         assert ready, f"a cycle among {sorted(pending)}"
         for dp_id in sorted(ready):
             ordered.append(pending.pop(dp_id))
@@ -131,8 +132,9 @@ def check_contract(table: pa.Table, port: str, contract: DataContract) -> list[s
             problems.append(f"{col.name}: {physical} is not {col.type.value}")
         if col.required and (n := count(f'SELECT count(*) FROM {port} WHERE "{col.name}" IS NULL')):
             problems.append(f"{col.name}: {n} nulls in a required column")
-        if col.unique and (n := count(f'SELECT count(*) - count(DISTINCT "{col.name}") FROM {port} '
-                                      f'WHERE "{col.name}" IS NOT NULL')):
+        if col.unique and (
+            n := count(f'SELECT count(*) - count(DISTINCT "{col.name}") FROM {port} WHERE "{col.name}" IS NOT NULL')
+        ):
             problems.append(f"{col.name}: {n} duplicates in a unique column")
     if contract.primary_key:
         key = ", ".join(f'"{k}"' for k in contract.primary_key)
@@ -157,8 +159,11 @@ def _failures(exp: object, port: str, q: Callable[..., int]) -> int | None:
         cols = ", ".join(f'"{c}"' for c in exp.columns)
         return q(f"SELECT count(*) FROM (SELECT {cols} FROM {port} GROUP BY ALL HAVING count(*) > 1)")
     if isinstance(exp, AcceptedValues):
-        return q(f'SELECT count(*) FROM {port} WHERE "{exp.column}" IS NOT NULL '
-                 f'AND NOT list_contains(?, CAST("{exp.column}" AS VARCHAR))', [str(v) for v in exp.values])
+        return q(
+            f'SELECT count(*) FROM {port} WHERE "{exp.column}" IS NOT NULL '
+            f'AND NOT list_contains(?, CAST("{exp.column}" AS VARCHAR))',
+            [str(v) for v in exp.values],
+        )
     if isinstance(exp, Range):
         conds = []
         if exp.min is not None:
@@ -168,8 +173,10 @@ def _failures(exp: object, port: str, q: Callable[..., int]) -> int | None:
         return q(f"SELECT count(*) FROM {port} WHERE {' OR '.join(conds)}")
     if isinstance(exp, Pattern):
         re.compile(exp.pattern)
-        return q(f'SELECT count(*) FROM {port} WHERE "{exp.column}" IS NOT NULL '
-                 f'AND NOT regexp_matches("{exp.column}", ?)', exp.pattern)
+        return q(
+            f'SELECT count(*) FROM {port} WHERE "{exp.column}" IS NOT NULL AND NOT regexp_matches("{exp.column}", ?)',
+            exp.pattern,
+        )
     if isinstance(exp, RowCount):
         rows = q(f"SELECT count(*) FROM {port}")
         too_few = exp.min is not None and rows < exp.min

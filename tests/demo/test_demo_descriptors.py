@@ -69,7 +69,8 @@ def test_input_ports_name_existing_output_ports_never_boundary_ports(products):
             target = upstream.model.port(port.source.port)
             assert target is not None, f"{dp.id}:{port.name} reads unknown port {port.source.port}"
             assert isinstance(target, OutputPort) and not isinstance(target, BoundaryPort), (
-                f"{dp.id}:{port.name} consumes boundary port {port.source.port}")
+                f"{dp.id}:{port.name} consumes boundary port {port.source.port}"
+            )
 
 
 def test_source_aligned_products_read_only_external_systems(mesh, products, demo):
@@ -145,8 +146,9 @@ def test_contracts_are_complete_and_refer_to_their_columns(products):
 
 
 def test_one_bitemporal_port_and_one_boundary_port(products, mesh):
-    bitemporal = [(dp.model.name, p.name) for dp in products.values() for p in dp.model.output_ports
-                  if p.data_contract.bitemporal]
+    bitemporal = [
+        (dp.model.name, p.name) for dp in products.values() for p in dp.model.output_ports if p.data_contract.bitemporal
+    ]
     assert bitemporal == [("customer_master", "customer_addresses")]
     boundary = [(dp.model.name, p) for dp in products.values() for p in dp.model.boundary_ports]
     assert [(name, p.name) for name, p in boundary] == [("churn_features", "churn_features")]

@@ -15,8 +15,11 @@ from meshplane.demo.layout import CRM_DB, Scale
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_row_counts_follow_the_scale(demo):
@@ -52,30 +55,37 @@ def test_the_legacy_crm_is_dirty_as_documented(demo):
     assert all(count > 0 for count in dirty.values())
     db = sqlite3.connect(demo.root / CRM_DB)
     try:
+
         def one(sql: str) -> int:
             return db.execute(sql).fetchone()[0]
 
         assert one(f"SELECT count(*) FROM crm_customer WHERE cust_no > {CUSTOMERS}") == dirty["duplicate_records"]
         assert one("SELECT count(*) FROM crm_customer WHERE email_addr IS NULL") == dirty["missing_emails"]
-        assert one("SELECT count(*) FROM crm_customer WHERE email_addr <> lower(email_addr)") \
-            == dirty["upper_case_emails"]
+        assert (
+            one("SELECT count(*) FROM crm_customer WHERE email_addr <> lower(email_addr)") == dirty["upper_case_emails"]
+        )
         assert one("SELECT count(*) FROM crm_customer WHERE phone_no LIKE '% %'") == dirty["messy_phone_numbers"]
         # every duplicate really is one: same person, e-mail equal once trimmed and lower-cased
-        assert one(f"""SELECT count(*) FROM crm_customer d JOIN crm_customer o
+        assert (
+            one(f"""SELECT count(*) FROM crm_customer d JOIN crm_customer o
                        ON lower(trim(d.email_addr)) = o.email_addr AND o.cust_no <= {CUSTOMERS}
                        AND d.first_nm = o.first_nm AND d.last_nm = o.last_nm
-                       WHERE d.cust_no > {CUSTOMERS}""") == dirty["duplicate_records"]
+                       WHERE d.cust_no > {CUSTOMERS}""")
+            == dirty["duplicate_records"]
+        )
     finally:
         db.close()
 
 
 def test_values_stay_in_the_fixed_calendar(demo):
     con = duckdb.connect()
-    first, last = con.execute(f"SELECT min(ordered_at), max(ordered_at) FROM "
-                              f"read_parquet('{demo.sources['webshop.orders']}')").fetchall()[0]
+    first, last = con.execute(
+        f"SELECT min(ordered_at), max(ordered_at) FROM read_parquet('{demo.sources['webshop.orders']}')"
+    ).fetchall()[0]
     assert str(first) >= "2018-01-01" and str(last) < "2025-01-01"
-    first, last = con.execute(f"SELECT min(occurred_at), max(occurred_at) FROM "
-                              f"read_parquet('{demo.sources['marketing_cloud.interactions']}')").fetchall()[0]
+    first, last = con.execute(
+        f"SELECT min(occurred_at), max(occurred_at) FROM read_parquet('{demo.sources['marketing_cloud.interactions']}')"
+    ).fetchall()[0]
     assert str(first) >= "2022-01-01" and str(last) < "2025-01-01"
 
 

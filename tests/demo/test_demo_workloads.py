@@ -11,11 +11,18 @@ from meshplane.demo.layout import Scale
 
 SCALE = Scale(CUSTOMERS, 7)
 PORTS = [
-    ("customer_master", "customers"), ("customer_master", "customer_keys"),
-    ("customer_master", "customer_addresses"), ("orders", "orders"), ("daily_revenue", "daily_revenue"),
-    ("invoices", "invoices"), ("invoices", "payments"), ("tickets", "tickets"),
-    ("campaign_interactions", "campaigns"), ("campaign_interactions", "interactions"),
-    ("customer_360", "customer_360"), ("churn_features", "churn_features"),
+    ("customer_master", "customers"),
+    ("customer_master", "customer_keys"),
+    ("customer_master", "customer_addresses"),
+    ("orders", "orders"),
+    ("daily_revenue", "daily_revenue"),
+    ("invoices", "invoices"),
+    ("invoices", "payments"),
+    ("tickets", "tickets"),
+    ("campaign_interactions", "campaigns"),
+    ("campaign_interactions", "interactions"),
+    ("customer_360", "customer_360"),
+    ("churn_features", "churn_features"),
 ]
 
 
@@ -38,8 +45,10 @@ def test_the_contract_checker_catches_violations(outputs, products):
     contract = model.port("customers").data_contract
     con = duckdb.connect()
     con.register("t", table)
-    broken = con.sql("WITH b AS (SELECT * REPLACE (upper(email) AS email) FROM t) "
-                     "SELECT * FROM b UNION ALL (SELECT * FROM b WHERE email IS NOT NULL LIMIT 1)")
+    broken = con.sql(
+        "WITH b AS (SELECT * REPLACE (upper(email) AS email) FROM t) "
+        "SELECT * FROM b UNION ALL (SELECT * FROM b WHERE email IS NOT NULL LIMIT 1)"
+    )
     problems = check_contract(broken.to_arrow_table(), "customers", contract)
     assert any("cid: 1 duplicates" in p for p in problems)
     assert any(p.startswith("pattern email") for p in problems)
@@ -54,8 +63,11 @@ def _one(outputs, key, sql):
 
 def test_the_mdm_merges_duplicates_and_issues_one_cid_per_customer(outputs):
     dirty = dirty_counts(SCALE)
-    rows, merged, no_email = _one(outputs, ("customer_master", "customers"),
-                                  "SELECT count(*), sum(merged_records), count(*) - count(email) FROM t")
+    rows, merged, no_email = _one(
+        outputs,
+        ("customer_master", "customers"),
+        "SELECT count(*), sum(merged_records), count(*) - count(email) FROM t",
+    )
     assert rows == CUSTOMERS
     assert merged == CUSTOMERS + dirty["duplicate_records"]
     assert no_email == dirty["missing_emails"]
@@ -74,23 +86,35 @@ def test_customer_360_correlates_every_fact_by_cid(outputs):
     assert profile[0] == CUSTOMERS
     assert profile[1] == SCALE.orders
     assert profile[2] == SCALE.tickets  # tickets have no CID: all resolved through customer_keys
-    assert profile[3] == con.execute("SELECT count(*) FROM campaign_interactions__interactions "
-                                     "WHERE event_type = 'clicked'").fetchall()[0][0]
-    assert profile[4] == con.execute("SELECT sum(amount) FROM invoices__invoices "
-                                     "WHERE status IN ('open', 'overdue')").fetchall()[0][0]
+    assert (
+        profile[3]
+        == con.execute(
+            "SELECT count(*) FROM campaign_interactions__interactions WHERE event_type = 'clicked'"
+        ).fetchall()[0][0]
+    )
+    assert (
+        profile[4]
+        == con.execute("SELECT sum(amount) FROM invoices__invoices WHERE status IN ('open', 'overdue')").fetchall()[0][
+            0
+        ]
+    )
     stamped, missing = con.execute("SELECT count(cid), count(*) - count(cid) FROM orders__orders").fetchall()[0]
     assert 0 < missing < stamped / 100, "a few recent orders wait for the nightly CID batch"
-    on_duplicates = con.execute("""SELECT count(*) FROM tickets__tickets t JOIN customer_master__customer_keys k
+    on_duplicates = con.execute(
+        """SELECT count(*) FROM tickets__tickets t JOIN customer_master__customer_keys k
                                    ON k.system = 'helpdesk' AND k.local_id = t.contact_id
                                    WHERE CAST(substr(t.contact_id, 4) AS BIGINT) - 10000000 > ?""",
-                                [CUSTOMERS]).fetchall()[0][0]
+        [CUSTOMERS],
+    ).fetchall()[0][0]
     assert on_duplicates > 0, "some tickets were opened on a duplicate CRM record's contact"
 
 
 def test_churn_features_describe_one_day_for_every_customer(outputs):
-    rows, days, as_of, churned = _one(outputs, ("churn_features", "churn_features"),
-                                      "SELECT count(*), count(DISTINCT as_of), max(as_of), "
-                                      "avg(CAST(churned AS INTEGER)) FROM t")
+    rows, days, as_of, churned = _one(
+        outputs,
+        ("churn_features", "churn_features"),
+        "SELECT count(*), count(DISTINCT as_of), max(as_of), avg(CAST(churned AS INTEGER)) FROM t",
+    )
     assert (rows, days) == (CUSTOMERS, 1)
     assert str(as_of) <= "2025-01-01"
     assert 0.05 < churned < 0.95, f"a label worth learning, not a constant ({churned:.0%} churned)"
@@ -98,8 +122,9 @@ def test_churn_features_describe_one_day_for_every_customer(outputs):
 
 def test_address_history_is_bitemporal(outputs):
     current, customers, closed_ok = _one(
-        outputs, ("customer_master", "customer_addresses"),
-        "SELECT count(*) FILTER (WHERE valid_to IS NULL), count(DISTINCT cid), "
-        "bool_and(valid_to > valid_from) FROM t")
+        outputs,
+        ("customer_master", "customer_addresses"),
+        "SELECT count(*) FILTER (WHERE valid_to IS NULL), count(DISTINCT cid), bool_and(valid_to > valid_from) FROM t",
+    )
     assert current == customers == CUSTOMERS  # every customer has exactly one current address
     assert closed_ok

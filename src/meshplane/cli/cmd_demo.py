@@ -11,8 +11,8 @@ from rich.table import Table
 
 from meshplane.cli.console import Format, err, out
 from meshplane.cli.report import emit_json, render
-from meshplane.spec.diagnostics import has_errors
 from meshplane.governance.check import check
+from meshplane.spec.diagnostics import has_errors
 from meshplane.spec.workspace import open_workspace
 
 BASE_CUSTOMERS = 20_000

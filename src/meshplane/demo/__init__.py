@@ -81,14 +81,17 @@ def write_demo(
     same time, so ``progress`` is also called from a worker thread.
     """
     if not MIN_CUSTOMERS <= customers <= MAX_CUSTOMERS:
-        raise MeshplaneError(f"cannot generate a demo with {customers:,} customers",
-                             hint=f"choose between {MIN_CUSTOMERS:,} and {MAX_CUSTOMERS:,}")
+        raise MeshplaneError(
+            f"cannot generate a demo with {customers:,} customers",
+            hint=f"choose between {MIN_CUSTOMERS:,} and {MAX_CUSTOMERS:,}",
+        )
     started = time.perf_counter()
     scale = Scale(customers=customers, seed=seed)
     target.prepare(target_dir, force=force)
     mesh_files = mesh.plan()
-    target.write_manifest(target_dir, [*mesh_files, "README.md", *sorted(set(SOURCE_FILES.values()))],
-                          customers=customers, seed=seed)
+    target.write_manifest(
+        target_dir, [*mesh_files, "README.md", *sorted(set(SOURCE_FILES.values()))], customers=customers, seed=seed
+    )
     written = mesh.write(target_dir, mesh_files, progress)
     rows = _generate(target_dir, scale, progress)
     dirty = crm.dirty_counts(scale)

@@ -57,8 +57,10 @@ CREATE TABLE {layout.CRM_ADDRESS_TABLE} (
 );
 """
 
-_DIRTY_PHONE = ("'+' || phone_prefix || ' ' || substr(phone_digits, 1, 3) || '-' || substr(phone_digits, 4, 3)"
-                " || ' ' || substr(phone_digits, 7)")
+_DIRTY_PHONE = (
+    "'+' || phone_prefix || ' ' || substr(phone_digits, 1, 3) || '-' || substr(phone_digits, 4, 3)"
+    " || ' ' || substr(phone_digits, 7)"
+)
 
 
 def _customer_query(scale: Scale) -> str:
@@ -97,7 +99,7 @@ def _address_query() -> str:
                  1 + CAST(unif(c, 61) < 0.35 AS INTEGER) + CAST(unif(c, 62) < 0.12 AS INTEGER) AS moves
           FROM customer_v, range(3) t(k)
         )
-        SELECT addr_no, c, {pick(vocab.STREETS, 'addr_no', 63)} || ' ' || CAST(1 + rnd(addr_no, 64) % 199 AS VARCHAR),
+        SELECT addr_no, c, {pick(vocab.STREETS, "addr_no", 63)} || ' ' || CAST(1 + rnd(addr_no, 64) % 199 AS VARCHAR),
                lpad(CAST(rnd(addr_no, 65) % 100000 AS VARCHAR), 5, '0'),
                {cities}[ci][1 + CAST(rnd(addr_no, 66) % 4 AS BIGINT)], country_cd,
                strftime(since_day + CAST(k * date_diff('day', since_day, {end_day}) // moves AS INTEGER),
@@ -120,9 +122,11 @@ def write_crm(
     path = root / layout.CRM_DB
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    steps = ((layout.CRM_CUSTOMER_TABLE, _customer_query(scale)),
-             (layout.CRM_CUSTOMER_TABLE, _duplicate_query(scale)),
-             (layout.CRM_ADDRESS_TABLE, _address_query()))
+    steps = (
+        (layout.CRM_CUSTOMER_TABLE, _customer_query(scale)),
+        (layout.CRM_CUSTOMER_TABLE, _duplicate_query(scale)),
+        (layout.CRM_ADDRESS_TABLE, _address_query()),
+    )
     counts = dict.fromkeys((f"legacy_crm.{layout.CRM_CUSTOMER_TABLE}", f"legacy_crm.{layout.CRM_ADDRESS_TABLE}"), 0)
     total = scale.crm_records + int(con.execute(f"SELECT count(*) FROM ({_address_query()})").fetchall()[0][0])
     done = 0

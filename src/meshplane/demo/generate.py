@@ -77,13 +77,13 @@ def _definitions(scale: Scale) -> list[str]:
         f"""CREATE VIEW customer_v AS
             SELECT c, first_name, last_name, ci, since,
                    {codes}[ci] AS country_cd, {prefixes}[ci] AS phone_prefix,
-                   {pick(vocab.FIRST_SLUGS, 'c', 2)} || '.' || {pick(vocab.LAST_SLUGS, 'c', 3)}
-                     || CAST(c AS VARCHAR) || '@' || {pick(vocab.EMAIL_DOMAINS, 'c', 4)} AS email,
+                   {pick(vocab.FIRST_SLUGS, "c", 2)} || '.' || {pick(vocab.LAST_SLUGS, "c", 3)}
+                     || CAST(c AS VARCHAR) || '@' || {pick(vocab.EMAIL_DOMAINS, "c", 4)} AS email,
                    lpad(CAST(rnd(c, 5) % 1000000000 AS VARCHAR), 9, '0') AS phone_digits,
                    CASE WHEN unif(c, 6) < 0.80 THEN 'B2C' WHEN unif(c, 6) < 0.95 THEN 'SMB' ELSE 'ENT' END
                      AS segment_cd
-            FROM (SELECT c, {pick(vocab.FIRST_NAMES, 'c', 2)} AS first_name,
-                         {pick(vocab.LAST_NAMES, 'c', 3)} AS last_name,
+            FROM (SELECT c, {pick(vocab.FIRST_NAMES, "c", 2)} AS first_name,
+                         {pick(vocab.LAST_NAMES, "c", 3)} AS last_name,
                          c_country(c) AS ci, c_created(c) AS since
                   FROM seq AS t(c) WHERE c <= {nc})""",
         f"""CREATE VIEW order_v AS
@@ -111,8 +111,8 @@ def _definitions(scale: Scale) -> list[str]:
                    items,
                    CAST(round(items * (4.99 + 95.0 * unif(n, 16) * unif(n, 17)), 2) AS DECIMAL(10, 2)) AS amount,
                    'EUR' AS currency,
-                   {pick(('web', 'web', 'web', 'app', 'app', 'marketplace'), 'n', 18)} AS channel,
-                   {pick(('card', 'card', 'paypal', 'paypal', 'klarna', 'bank_transfer'), 'n', 19)} AS payment_method,
+                   {pick(("web", "web", "web", "app", "app", "marketplace"), "n", 18)} AS channel,
+                   {pick(("card", "card", "paypal", "paypal", "klarna", "bank_transfer"), "n", 19)} AS payment_method,
                    {codes}[c_country(c)] AS ship_country
             FROM priced""",
         f"""CREATE VIEW invoice_v AS
@@ -151,7 +151,7 @@ def _definitions(scale: Scale) -> list[str]:
                        * (date_diff('second', since, {end}) - 3600) AS BIGINT)) AS opened_at
               FROM s
             ), st AS (
-              SELECT *, CASE WHEN opened_at >= {end} - INTERVAL 3 DAY THEN {pick(('open', 'open', 'pending'), 'n', 34)}
+              SELECT *, CASE WHEN opened_at >= {end} - INTERVAL 3 DAY THEN {pick(("open", "open", "pending"), "n", 34)}
                              WHEN unif(n, 34) < 0.015 THEN 'open'
                              WHEN unif(n, 34) < 0.03 THEN 'pending'
                              WHEN unif(n, 34) < 0.12 THEN 'solved'
@@ -162,16 +162,16 @@ def _definitions(scale: Scale) -> list[str]:
                    'HD-' || CAST(10000000 + crm_no AS VARCHAR) AS contact_id, opened_at,
                    CASE WHEN status IN ('solved', 'closed')
                         THEN opened_at + to_seconds(CAST(300 + rnd(n, 35) % 259200 AS BIGINT)) END AS closed_at,
-                   status, {pick(('low', 'normal', 'normal', 'normal', 'high', 'urgent'), 'n', 36)} AS priority,
-                   {pick(('email', 'email', 'phone', 'chat', 'chat'), 'n', 37)} AS channel,
-                   {pick(('delivery', 'billing', 'returns', 'product', 'account'), 'n', 38)} AS category,
+                   status, {pick(("low", "normal", "normal", "normal", "high", "urgent"), "n", 36)} AS priority,
+                   {pick(("email", "email", "phone", "chat", "chat"), "n", 37)} AS channel,
+                   {pick(("delivery", "billing", "returns", "product", "account"), "n", 38)} AS category,
                    CASE WHEN status = 'closed' AND unif(n, 39) < 0.55
-                        THEN {pick((1, 2, 3, 3, 4, 4, 4, 5, 5, 5, 5), 'n', 40)} END AS csat
+                        THEN {pick((1, 2, 3, 3, 4, 4, 4, 5, 5, 5, 5), "n", 40)} END AS csat
             FROM st""",
         f"""CREATE VIEW campaign_v AS
             SELECT m, 'CMP-' || strftime(start, '%Y-%m') AS campaign_id,
-                   {pick(vocab.CAMPAIGN_THEMES, 'm', 41)} || ' ' || strftime(start, '%b %Y') AS name,
-                   {pick(('email', 'email', 'email', 'sms', 'social', 'display'), 'm', 42)} AS channel,
+                   {pick(vocab.CAMPAIGN_THEMES, "m", 41)} || ' ' || strftime(start, '%b %Y') AS name,
+                   {pick(("email", "email", "email", "sms", "social", "display"), "m", 42)} AS channel,
                    CAST(start AS DATE) AS starts_on, CAST(start AS DATE) + 20 AS ends_on,
                    CAST(round(5000 + unif(m, 43) * 45000, 2) AS DECIMAL(10, 2)) AS budget
             FROM (SELECT m, {_ts(layout.CAMPAIGN_START)} + to_months(CAST(m AS INTEGER)) AS start
@@ -200,16 +200,28 @@ def _definitions(scale: Scale) -> list[str]:
 #: on purpose: DuckDB merges the small batches a filter leaves into row groups as memory and timing allow,
 #: so a filtered Parquet file is not byte-stable at scale (an unfiltered scan gives one row group per batch).
 FILES: tuple[tuple[str, str, str, str], ...] = (
-    ("webshop", layout.ORDERS,
-     "SELECT order_id, account_id, cid, ordered_at, status, items, amount, currency, channel, payment_method,"
-     " ship_country FROM order_v", "parquet"),
-    ("billing_system", layout.INVOICES,
-     "SELECT invoice_id, billing_account_no, cid, order_id, issued_at, due_date, amount, currency, status"
-     " FROM invoice_v", "parquet"),
+    (
+        "webshop",
+        layout.ORDERS,
+        "SELECT order_id, account_id, cid, ordered_at, status, items, amount, currency, channel, payment_method,"
+        " ship_country FROM order_v",
+        "parquet",
+    ),
+    (
+        "billing_system",
+        layout.INVOICES,
+        "SELECT invoice_id, billing_account_no, cid, order_id, issued_at, due_date, amount, currency, status"
+        " FROM invoice_v",
+        "parquet",
+    ),
     ("billing_system", layout.PAYMENTS, "SELECT * FROM payment_v", "csv"),
     ("helpdesk", layout.TICKETS, "SELECT * FROM ticket_v", "csv"),
-    ("marketing_cloud", layout.CAMPAIGNS,
-     "SELECT campaign_id, name, channel, starts_on, ends_on, budget FROM campaign_v", "csv"),
+    (
+        "marketing_cloud",
+        layout.CAMPAIGNS,
+        "SELECT campaign_id, name, channel, starts_on, ends_on, budget FROM campaign_v",
+        "csv",
+    ),
     ("marketing_cloud", layout.INTERACTIONS, "SELECT * FROM interaction_v", "parquet"),
 )
 

@@ -19,9 +19,19 @@ def dp_id(domain: str, name: str) -> str:
     return f"urn:dmb:dp:{domain}:{name}:{MAJOR}"
 
 
-def column(name: str, type_: str, description: str, *, required: bool = False, unique: bool = False,
-           primary_key: bool = False, key_part: bool = False, classification: str | None = None,
-           polyseme: str | None = None, examples: list[Any] | None = None) -> Data:
+def column(
+    name: str,
+    type_: str,
+    description: str,
+    *,
+    required: bool = False,
+    unique: bool = False,
+    primary_key: bool = False,
+    key_part: bool = False,
+    classification: str | None = None,
+    polyseme: str | None = None,
+    examples: list[Any] | None = None,
+) -> Data:
     """``primary_key``: the whole key (so also unique); ``key_part``: one column of a composite key."""
     col: Data = {"name": name, "type": type_}
     if required or primary_key or key_part:
@@ -40,11 +50,22 @@ def column(name: str, type_: str, description: str, *, required: bool = False, u
     return col
 
 
-def cid(description: str = "The global customer id issued by the customer MDM.", *, required: bool = True,
-        primary_key: bool = False) -> Data:
+def cid(
+    description: str = "The global customer id issued by the customer MDM.",
+    *,
+    required: bool = True,
+    primary_key: bool = False,
+) -> Data:
     """A column carrying the ``customer`` polyseme: what lets consumers correlate across domains."""
-    return column("cid", "string", description, required=required, primary_key=primary_key,
-                  polyseme="customer", examples=["CID-100000042"])
+    return column(
+        "cid",
+        "string",
+        description,
+        required=required,
+        primary_key=primary_key,
+        polyseme="customer",
+        examples=["CID-100000042"],
+    )
 
 
 # -- quality expectations ----------------------------------------------------------------------------
@@ -98,8 +119,9 @@ def sla(interval_of_change: str, timeliness: str, uptime: str) -> Data:
     return {"intervalOfChange": interval_of_change, "timeliness": timeliness, "uptime": uptime}
 
 
-def terms(usage: str, *, limitations: str | None = None, security: str | None = None,
-          purpose: str | None = None) -> Data:
+def terms(
+    usage: str, *, limitations: str | None = None, security: str | None = None, purpose: str | None = None
+) -> Data:
     found: Data = {"usage": usage}
     for key, value in (("purpose", purpose), ("limitations", limitations), ("security", security)):
         if value:
@@ -110,9 +132,19 @@ def terms(usage: str, *, limitations: str | None = None, security: str | None = 
 PII_SECURITY = "Columns classified pii are masked unless the grant names them."
 
 
-def output_port(name: str, description: str, columns: list[Data], quality: list[Data], sla_: Data,
-                terms_: Data, *, type_: str = "sql", bitemporal: tuple[str, str] | None = None,
-                kind: str = "outputPort", consumers: list[str] | None = None) -> Data:
+def output_port(
+    name: str,
+    description: str,
+    columns: list[Data],
+    quality: list[Data],
+    sla_: Data,
+    terms_: Data,
+    *,
+    type_: str = "sql",
+    bitemporal: tuple[str, str] | None = None,
+    kind: str = "outputPort",
+    consumers: list[str] | None = None,
+) -> Data:
     port: Data = {"kind": kind, "name": name, "description": description, "type": type_}
     if consumers is not None:
         port["consumers"] = consumers
@@ -125,33 +157,66 @@ def output_port(name: str, description: str, columns: list[Data], quality: list[
 
 
 def from_port(name: str, domain: str, product: str, port: str, description: str) -> Data:
-    return {"kind": "inputPort", "name": name, "description": description,
-            "source": {"type": "outputPort", "dataProduct": dp_id(domain, product), "port": port}}
+    return {
+        "kind": "inputPort",
+        "name": name,
+        "description": description,
+        "source": {"type": "outputPort", "dataProduct": dp_id(domain, product), "port": port},
+    }
 
 
 def from_table(name: str, system: str, url: str, table: str, description: str) -> Data:
-    return {"kind": "inputPort", "name": name, "description": description,
-            "source": {"type": "database", "system": system, "url": url, "table": table}}
+    return {
+        "kind": "inputPort",
+        "name": name,
+        "description": description,
+        "source": {"type": "database", "system": system, "url": url, "table": table},
+    }
 
 
 def from_files(name: str, system: str, path: str, fmt: str, description: str) -> Data:
-    return {"kind": "inputPort", "name": name, "description": description,
-            "source": {"type": "files", "system": system, "path": path, "format": fmt}}
+    return {
+        "kind": "inputPort",
+        "name": name,
+        "description": description,
+        "source": {"type": "files", "system": system, "path": path, "format": fmt},
+    }
 
 
 def workload(reads: list[str], writes: list[str], schedule: str, description: str) -> Data:
     """The ``build`` workload: one SQL file per written port, ``sql/<port>.sql`` next to the descriptor."""
-    return {"kind": "workload", "name": "build", "description": description, "reads": reads,
-            "writes": writes, "sql": {port: f"sql/{port}.sql" for port in writes}, "schedule": schedule}
+    return {
+        "kind": "workload",
+        "name": "build",
+        "description": description,
+        "reads": reads,
+        "writes": writes,
+        "sql": {port: f"sql/{port}.sql" for port in writes},
+        "schedule": schedule,
+    }
 
 
 def observability(domain: str, name: str) -> Data:
-    return {"kind": "observability", "name": "health", "description": "Run metrics and contract check results.",
-            "endpoint": f"{OBSERVABILITY_URL}/{domain}/{name}"}
+    return {
+        "kind": "observability",
+        "name": "health",
+        "description": "Run metrics and contract check results.",
+        "endpoint": f"{OBSERVABILITY_URL}/{domain}/{name}",
+    }
 
 
-def data_product(domain: str, name: str, kind: str, description: str, *, owner: str, owner_group: str,
-                 tags: list[str], components: list[Data], maturity: str = "strategic") -> Data:
+def data_product(
+    domain: str,
+    name: str,
+    kind: str,
+    description: str,
+    *,
+    owner: str,
+    owner_group: str,
+    tags: list[str],
+    components: list[Data],
+    maturity: str = "strategic",
+) -> Data:
     return {
         "apiVersion": "meshplane/v1",
         "id": dp_id(domain, name),

@@ -64,22 +64,30 @@ def mesh_data() -> Data:
         "apiVersion": "meshplane/v1",
         "name": "acme",
         "description": "ACME's data mesh: a web shop with a legacy CRM, five domains and a Customer 360.",
-        "environments": [{"name": "dev", "description": "Try changes here."},
-                         {"name": "prod", "description": "What consumers rely on."}],
-        "domains": [{"name": domain, "description": text, "ownerGroup": team}
-                    for domain, (text, team) in _TEAMS.items()],
+        "environments": [
+            {"name": "dev", "description": "Try changes here."},
+            {"name": "prod", "description": "What consumers rely on."},
+        ],
+        "domains": [
+            {"name": domain, "description": text, "ownerGroup": team} for domain, (text, team) in _TEAMS.items()
+        ],
         "users": [{"id": uid, "name": name, "email": f"{uid}@acme.example"} for uid, name, _ in _USERS],
-        "groups": [{"name": group, "description": descriptions[group], "members": users}
-                   for group, users in members.items()],
-        "polysemes": [{
-            "name": "customer",
-            "description": "The global customer id (CID, e.g. CID-100000042) issued by the customer MDM "
-                           "(customer_master) and fed back to the operational systems.",
-            "keyType": "string",
-            "issuedBy": "customer",
-        }],
-        "systems": [{"name": name, "description": text, "type": kind, "operational": operational}
-                    for name, text, kind, operational in _SYSTEMS],
+        "groups": [
+            {"name": group, "description": descriptions[group], "members": users} for group, users in members.items()
+        ],
+        "polysemes": [
+            {
+                "name": "customer",
+                "description": "The global customer id (CID, e.g. CID-100000042) issued by the customer MDM "
+                "(customer_master) and fed back to the operational systems.",
+                "keyType": "string",
+                "issuedBy": "customer",
+            }
+        ],
+        "systems": [
+            {"name": name, "description": text, "type": kind, "operational": operational}
+            for name, text, kind, operational in _SYSTEMS
+        ],
     }
 
 

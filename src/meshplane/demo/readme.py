@@ -66,9 +66,16 @@ _DIRTY = {
 
 
 def render(scale: Scale, rows: dict[str, int], files: dict[str, str], dirty: dict[str, int]) -> str:
-    source_rows = "\n".join(f"| {table.split('.')[0]} | {table.split('.')[1]} | `{files[table]}` | {count:,} |"
-                            for table, count in rows.items())
+    source_rows = "\n".join(
+        f"| {table.split('.')[0]} | {table.split('.')[1]} | `{files[table]}` | {count:,} |"
+        for table, count in rows.items()
+    )
     dirty_text = "\n".join(f"- {_DIRTY.get(what, what)}: {count:,}" for what, count in dirty.items())
-    return _TEMPLATE.format(customers=scale.customers, seed=scale.seed, sources=layout.SOURCES_DIR,
-                            source_rows=source_rows, dirty=dirty_text,
-                            last_day=layout.END - timedelta(days=1))
+    return _TEMPLATE.format(
+        customers=scale.customers,
+        seed=scale.seed,
+        sources=layout.SOURCES_DIR,
+        source_rows=source_rows,
+        dirty=dirty_text,
+        last_day=layout.END - timedelta(days=1),
+    )

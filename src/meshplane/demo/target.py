@@ -30,20 +30,28 @@ def prepare(target: Path, *, force: bool) -> None:
     manifest = target / MANIFEST
     if manifest.is_file():
         if not force:
-            raise MeshplaneError(f"{target} already holds a Meshplane demo",
-                                 hint="choose an empty folder or pass --force to replace it")
+            raise MeshplaneError(
+                f"{target} already holds a Meshplane demo", hint="choose an empty folder or pass --force to replace it"
+            )
         _remove_previous(target, manifest)
         return
     if not force:
-        raise MeshplaneError(f"{target} is not empty and does not hold a Meshplane demo",
-                             hint="choose an empty folder or pass --force to write the demo into it anyway")
+        raise MeshplaneError(
+            f"{target} is not empty and does not hold a Meshplane demo",
+            hint="choose an empty folder or pass --force to write the demo into it anyway",
+        )
     # force into a folder that is not a demo: files of the same name are overwritten, nothing is deleted.
 
 
 def write_manifest(target: Path, files: Iterable[str], *, customers: int, seed: int) -> Path:
     path = target / MANIFEST
-    data = {"generator": "meshplane demo", "format": _FORMAT, "customers": customers, "seed": seed,
-            "files": sorted(files)}
+    data = {
+        "generator": "meshplane demo",
+        "format": _FORMAT,
+        "customers": customers,
+        "seed": seed,
+        "files": sorted(files),
+    }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -52,8 +60,10 @@ def _remove_previous(target: Path, manifest: Path) -> None:
     try:
         listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
     except (OSError, ValueError, AttributeError) as exc:
-        raise MeshplaneError(f"cannot read the previous demo's manifest {manifest}: {exc}",
-                             hint="delete the folder yourself, or choose an empty one") from None
+        raise MeshplaneError(
+            f"cannot read the previous demo's manifest {manifest}: {exc}",
+            hint="delete the folder yourself, or choose an empty one",
+        ) from None
     root = target.resolve()
     folders: set[Path] = set()
     for relative in listed:

@@ -10,5 +10,11 @@ from meshplane.demo.products import billing, customer, insights, marketing, sale
 
 
 def all_products() -> list[Data]:
-    return [*customer.products(), *sales.products(), *billing.products(), *support.products(),
-            *marketing.products(), *insights.products()]
+    return [
+        *customer.products(),
+        *sales.products(),
+        *billing.products(),
+        *support.products(),
+        *marketing.products(),
+        *insights.products(),
+    ]

@@ -19,8 +19,9 @@ def _invoices() -> Data:
         "One invoice per order; the invoice of a cancelled order is void.",
         [
             column("invoice_id", "string", "The billing system's invoice number.", primary_key=True),
-            column("billing_account_no", "string", "The billing account (the billing system's local key).",
-                   required=True),
+            column(
+                "billing_account_no", "string", "The billing account (the billing system's local key).", required=True
+            ),
             kit.cid(),
             column("order_id", "string", "The web-shop order this invoice bills.", required=True, unique=True),
             column("issued_at", "timestamp", "When the invoice was issued.", required=True),
@@ -30,17 +31,27 @@ def _invoices() -> Data:
             column("status", "string", "open, paid, overdue, credited (returned) or void (cancelled).", required=True),
         ],
         [
-            kit.not_null("invoice_id"), kit.unique("invoice_id"), kit.unique("order_id"),
-            kit.pattern("invoice_id", r"^INV-[0-9]{11}$"), kit.not_null("cid"),
+            kit.not_null("invoice_id"),
+            kit.unique("invoice_id"),
+            kit.unique("order_id"),
+            kit.pattern("invoice_id", r"^INV-[0-9]{11}$"),
+            kit.not_null("cid"),
             kit.accepted("status", ["open", "paid", "overdue", "credited", "void"]),
-            kit.accepted("currency", ["EUR"]), kit.in_range("amount", 0),
-            kit.row_count(1), kit.freshness("issued_at", "2 days"),
-            kit.custom_sql("due_after_issue", "An invoice falls due after it is issued.",
-                           "SELECT count(*) FROM invoices WHERE due_date < CAST(issued_at AS DATE)"),
+            kit.accepted("currency", ["EUR"]),
+            kit.in_range("amount", 0),
+            kit.row_count(1),
+            kit.freshness("issued_at", "2 days"),
+            kit.custom_sql(
+                "due_after_issue",
+                "An invoice falls due after it is issued.",
+                "SELECT count(*) FROM invoices WHERE due_date < CAST(issued_at AS DATE)",
+            ),
         ],
         kit.sla("1 hours", "30 minutes", "99.9%"),
-        kit.terms("Finance reporting, dunning and customer analytics.",
-                  limitations="Credited invoices stay in the table with status credited."),
+        kit.terms(
+            "Finance reporting, dunning and customer analytics.",
+            limitations="Credited invoices stay in the table with status credited.",
+        ),
     )
 
 
@@ -57,11 +68,17 @@ def _payments() -> Data:
             column("method", "string", "Payment method.", required=True),
         ],
         [
-            kit.not_null("payment_id"), kit.unique("payment_id"), kit.not_null("cid"),
-            kit.accepted("method", PAYMENT_METHODS), kit.in_range("amount", 0, 100000),
+            kit.not_null("payment_id"),
+            kit.unique("payment_id"),
+            kit.not_null("cid"),
+            kit.accepted("method", PAYMENT_METHODS),
+            kit.in_range("amount", 0, 100000),
             kit.row_count(1),
-            kit.custom_sql("positive_payments", "Refunds are not payments: every amount is positive.",
-                           "SELECT count(*) FROM payments WHERE amount <= 0"),
+            kit.custom_sql(
+                "positive_payments",
+                "Refunds are not payments: every amount is positive.",
+                "SELECT count(*) FROM payments WHERE amount <= 0",
+            ),
         ],
         kit.sla("24h", "2h", "99.5%"),
         kit.terms("Finance reporting and cash-flow forecasting."),
@@ -69,18 +86,39 @@ def _payments() -> Data:
 
 
 def products() -> list[Data]:
-    return [kit.data_product(
-        "billing", "invoices", "source-aligned",
-        "Invoices and payments from the billing system, each carrying the customer's CID.",
-        owner="li", owner_group="billing-team", tags=["finance", "invoices", "payments"],
-        components=[
-            kit.from_files("billing_invoices", "billing_system", layout.INVOICES, "parquet",
-                           "The billing system's invoice export."),
-            kit.from_files("billing_payments", "billing_system", layout.PAYMENTS, "csv",
-                           "The payment provider's daily CSV export."),
-            _invoices(), _payments(),
-            kit.workload(["billing_invoices", "billing_payments"], ["invoices", "payments"], "15 * * * *",
-                         "Type the exports; give each payment its invoice's CID."),
-            kit.observability("billing", "invoices"),
-        ],
-    )]
+    return [
+        kit.data_product(
+            "billing",
+            "invoices",
+            "source-aligned",
+            "Invoices and payments from the billing system, each carrying the customer's CID.",
+            owner="li",
+            owner_group="billing-team",
+            tags=["finance", "invoices", "payments"],
+            components=[
+                kit.from_files(
+                    "billing_invoices",
+                    "billing_system",
+                    layout.INVOICES,
+                    "parquet",
+                    "The billing system's invoice export.",
+                ),
+                kit.from_files(
+                    "billing_payments",
+                    "billing_system",
+                    layout.PAYMENTS,
+                    "csv",
+                    "The payment provider's daily CSV export.",
+                ),
+                _invoices(),
+                _payments(),
+                kit.workload(
+                    ["billing_invoices", "billing_payments"],
+                    ["invoices", "payments"],
+                    "15 * * * *",
+                    "Type the exports; give each payment its invoice's CID.",
+                ),
+                kit.observability("billing", "invoices"),
+            ],
+        )
+    ]

@@ -20,10 +20,12 @@ def _orders() -> Data:
         "Every web-shop order, one row per order, as the shop recorded it.",
         [
             column("order_id", "string", "The web shop's order number.", primary_key=True),
-            column("account_id", "string", "The web shop's customer account (its local customer key).",
-                   required=True),
-            kit.cid("The global customer id, stamped by the shop's nightly CID batch; empty for orders "
-                    "placed since the last batch (resolve them through customer_keys).", required=False),
+            column("account_id", "string", "The web shop's customer account (its local customer key).", required=True),
+            kit.cid(
+                "The global customer id, stamped by the shop's nightly CID batch; empty for orders "
+                "placed since the last batch (resolve them through customer_keys).",
+                required=False,
+            ),
             column("ordered_at", "timestamp", "When the order was placed.", required=True),
             column("status", "string", "Fulfilment status.", required=True),
             column("items", "integer", "Number of items.", required=True),
@@ -34,21 +36,29 @@ def _orders() -> Data:
             column("ship_country", "string", "ISO 3166-1 alpha-2 shipping country.", required=True),
         ],
         [
-            kit.not_null("order_id"), kit.unique("order_id"), kit.pattern("order_id", r"^ORD-[0-9]{11}$"),
+            kit.not_null("order_id"),
+            kit.unique("order_id"),
+            kit.pattern("order_id", r"^ORD-[0-9]{11}$"),
             kit.not_null("cid", severity="warning", threshold=1.0),
             kit.accepted("status", ORDER_STATUSES),
             kit.accepted("channel", ["web", "app", "marketplace"]),
             kit.accepted("currency", ["EUR"]),
             kit.accepted("ship_country", COUNTRIES),
-            kit.in_range("amount", 0), kit.in_range("items", 1, 50),
+            kit.in_range("amount", 0),
+            kit.in_range("items", 1, 50),
             kit.row_count(1),
             kit.freshness("ordered_at", "2 days"),
-            kit.custom_sql("plausible_unit_price", "No item costs more than 1,000 EUR in this shop.",
-                           "SELECT count(*) FROM orders WHERE amount > items * 1000"),
+            kit.custom_sql(
+                "plausible_unit_price",
+                "No item costs more than 1,000 EUR in this shop.",
+                "SELECT count(*) FROM orders WHERE amount > items * 1000",
+            ),
         ],
         kit.sla("1 hours", "15 minutes", "99.9%"),
-        kit.terms("Reporting, forecasting and customer analytics.",
-                  limitations="Amounts include VAT; refunds appear as status returned, not as negative rows."),
+        kit.terms(
+            "Reporting, forecasting and customer analytics.",
+            limitations="Amounts include VAT; refunds appear as status returned, not as negative rows.",
+        ),
     )
 
 
@@ -67,14 +77,18 @@ def _daily_revenue() -> Data:
             column("revenue", "decimal", "Total of orders neither cancelled nor returned.", required=True),
         ],
         [
-            kit.unique("order_date", "ship_country", "currency"), kit.not_null("order_date"),
-            kit.in_range("revenue", 0), kit.in_range("orders", 1),
+            kit.unique("order_date", "ship_country", "currency"),
+            kit.not_null("order_date"),
+            kit.in_range("revenue", 0),
+            kit.in_range("orders", 1),
             kit.accepted("ship_country", COUNTRIES),
             kit.row_count(1),
             kit.freshness("order_date", "2 days"),
-            kit.custom_sql("customers_within_orders", "A day cannot have more customers than orders.",
-                           "SELECT count(*) FROM daily_revenue WHERE customers > orders "
-                           "OR cancelled_orders > orders"),
+            kit.custom_sql(
+                "customers_within_orders",
+                "A day cannot have more customers than orders.",
+                "SELECT count(*) FROM daily_revenue WHERE customers > orders OR cancelled_orders > orders",
+            ),
         ],
         kit.sla("24h", "1h", "99.5%"),
         kit.terms("Dashboards and planning; no customer-level data."),
@@ -84,21 +98,29 @@ def _daily_revenue() -> Data:
 def products() -> list[Data]:
     return [
         kit.data_product(
-            "sales", "orders", "source-aligned",
+            "sales",
+            "orders",
+            "source-aligned",
             "Web-shop orders as the shop recorded them, with the CID the MDM fed back to the shop.",
-            owner="jonas", owner_group="sales-team", tags=["orders", "webshop"],
+            owner="jonas",
+            owner_group="sales-team",
+            tags=["orders", "webshop"],
             components=[
-                kit.from_files("webshop_orders", "webshop", layout.ORDERS, "parquet",
-                               "The web shop's order export."),
+                kit.from_files("webshop_orders", "webshop", layout.ORDERS, "parquet", "The web shop's order export."),
                 _orders(),
                 kit.workload(["webshop_orders"], ["orders"], "0 * * * *", "Type and publish the order export."),
                 kit.observability("sales", "orders"),
             ],
         ),
         kit.data_product(
-            "sales", "daily_revenue", "aggregate",
+            "sales",
+            "daily_revenue",
+            "aggregate",
             "Daily orders and revenue per shipping country, for dashboards and planning.",
-            owner="jonas", owner_group="sales-team", tags=["revenue", "kpi"], maturity="tactical",
+            owner="jonas",
+            owner_group="sales-team",
+            tags=["revenue", "kpi"],
+            maturity="tactical",
             components=[
                 kit.from_port("orders", "sales", "orders", "orders", "Web-shop orders."),
                 _daily_revenue(),
