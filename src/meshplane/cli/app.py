@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from meshplane import __version__
-from meshplane.cli import cmd_codecs, cmd_demo, cmd_governance, cmd_scaffold, cmd_validate
+from meshplane.cli import cmd_codecs, cmd_demo, cmd_governance, cmd_provision, cmd_scaffold, cmd_validate
 from meshplane.cli.console import State, err, print_error
 from meshplane.errors import InvalidInputError, MeshplaneError
 
@@ -49,6 +49,13 @@ app.command()(cmd_governance.check)
 app.command()(cmd_governance.diff)
 app.command()(cmd_governance.changelog)
 app.add_typer(cmd_governance.policy_app, name="policy")
+app.command()(cmd_provision.plan)
+app.command()(cmd_provision.deploy)
+app.command()(cmd_provision.undeploy)
+app.command()(cmd_provision.status)
+app.command()(cmd_provision.deprecate)
+app.command("import-existing")(cmd_provision.import_existing)
+app.add_typer(cmd_provision.adapter_app, name="adapter")
 app.command("import")(cmd_codecs.import_)
 app.command("export")(cmd_codecs.export_)
 

@@ -1,0 +1,1 @@
+"""The provisioning coordinator: every deployment passes through it (plan, check, apply, record)."""
