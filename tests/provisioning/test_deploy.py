@@ -120,4 +120,5 @@ def test_audit_log_records_every_deploy(cli, mesh):
     cli("undeploy", "orders", "--mesh", mesh)
     with Registry.open(f"sqlite:///{mesh / '.meshplane/registry.db'}") as registry:
         actions = [(r.action, r.target) for r in registry.audit_log(actor="tester")]
-    assert ("deploy", ORDERS) in actions and ("undeploy", ORDERS) in actions and ("deploy", CUSTOMERS) in actions
+    assert ("deployment.recorded", ORDERS) in actions and ("undeploy", ORDERS) in actions
+    assert ("deployment.recorded", CUSTOMERS) in actions

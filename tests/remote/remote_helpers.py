@@ -10,16 +10,10 @@ in when ``meshplane.adapters.delta`` lands.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
-
-import uvicorn
-from fastapi import FastAPI
 
 from meshplane.adapters.base import (
     Operation,
@@ -30,6 +24,7 @@ from meshplane.adapters.base import (
 )
 from meshplane.errors import InvalidInputError
 from meshplane.spec.model import Component, DataProduct, Mesh
+from support.servers import running  # noqa: F401  (re-exported for the remote tests)
 
 
 def steered(dp: DataProduct, name: str, **steer: Any) -> DataProduct:
@@ -135,24 +130,3 @@ class JsonFileAdapter:
         if not table:
             raise InvalidInputError("reverse provisioning needs `table`", hint="pass params.table")
         return {"spec.mesh.description": f"imported from {table}", "received": dict(params)}
-
-
-@contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free port; yields its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the tech adapter server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

@@ -3,7 +3,9 @@
 Modelled on the Witboost Tech Adapter interface (validate, provision, unprovision, update ACL,
 reverse-provision) so our adapters can be served over it and theirs can plug in. Every operation must be
 **idempotent**: provisioning is re-run after a crash, a retry or a concurrent deploy, and must converge.
-Capabilities are class constants, not methods, so the coordinator can plan without calling anything.
+Capabilities are class constants, not methods, so the coordinator can plan without calling anything. An
+adapter whose operations are local and instant may also set ``quick = True``: its components are then
+recorded in one batch instead of one registry write before and after each.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from meshplane.adapters.base import TechAdapter
 from meshplane.errors import InvalidInputError, MeshplaneError, NotFoundError, UnsupportedError
 from meshplane.spec.diagnostics import did_you_mean
-from meshplane.spec.model import Component
+from meshplane.spec.model import Component, Mesh, RemoteTechAdapter
 
 GROUP = "meshplane.tech_adapters"
 
@@ -95,15 +95,30 @@ def get_adapter(name: str) -> TechAdapter:
         return adapter
 
 
-def adapter_for(component: Component) -> TechAdapter:
-    """The adapter the component names (``infrastructureTemplateId``, then ``platform``), else its kind's
-    default; refuses an adapter that does not provision this kind of component."""
+def remote_adapter(config: RemoteTechAdapter) -> TechAdapter:
+    """The remote adapter mesh.yaml declares (one shared client per name and URL)."""
+    key = f"remote:{adapter_name(config.name)}:{config.url}"
+    with _lock:
+        if key not in _loaded:
+            from meshplane.adapters.remote import RemoteConfig  # httpx only when a mesh uses a remote adapter
+
+            _loaded[key] = RemoteConfig.model_validate(config.to_data()).adapter()
+        return _loaded[key]
+
+
+def adapter_for(component: Component, mesh: Mesh | None = None) -> TechAdapter:
+    """The adapter the component names (``infrastructureTemplateId``, then ``platform``) — a remote one
+    declared in ``mesh.yaml`` first, then an installed one — else its kind's default; refuses an adapter
+    that does not provision this kind of component."""
     chosen = component.infrastructure_template_id or component.platform
     if not chosen:
         return get_adapter(DEFAULT_FOR_KIND[component.kind])
     field = "infrastructureTemplateId" if component.infrastructure_template_id else "platform"
+    declared = next(
+        (t for t in (mesh.tech_adapters if mesh else []) if adapter_name(t.name) == adapter_name(chosen)), None
+    )
     try:
-        adapter = get_adapter(chosen)
+        adapter = remote_adapter(declared) if declared is not None else get_adapter(chosen)
     except NotFoundError as exc:
         raise NotFoundError(f"component `{component.name}`: {field}: {exc.message}", hint=exc.hint) from None
     if component.kind not in adapter.kinds:

@@ -149,7 +149,7 @@ class DeltaStorageAdapter:
                 # a concurrent provisioner committed first (or added the same constraint): re-read, re-diff
                 if attempt == _ATTEMPTS - 1:
                     raise MeshplaneError(f"{request.component_id}: could not update {location}: {exc}") from exc
-        table = DeltaTable(location.uri)
+        # the converged table object already reflects its own commits: no need to open the table again
         info = {
             "path": location.uri,
             "version": table.version(),

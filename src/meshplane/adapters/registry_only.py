@@ -28,6 +28,8 @@ class RegistryOnlyAdapter:
     """Input ports, workloads, observability and storage areas: recorded, not created."""
 
     name: ClassVar[str] = "meshplane"
+    #: Local and instant: the coordinator records these components in one batch, without a progress record.
+    quick: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"inputPort", "workload", "observability", "storageArea"})
     supports_update: ClassVar[bool] = True
     supports_acl: ClassVar[bool] = False

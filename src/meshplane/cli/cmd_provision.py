@@ -209,13 +209,40 @@ def import_existing(
 def adapter_serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8093,
+    alias: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alias",
+            help="Answer for a template id with an adapter: NAME=ADAPTER, e.g. "
+            "urn:dmb:itm:delta-provisioner:1=delta (repeatable).",
+        ),
+    ] = None,
+    token_env: Annotated[
+        str | None, typer.Option("--token-env", help="Require this environment variable's value as bearer token.")
+    ] = None,
     mesh: MeshOpt = Path(),
     env: EnvOpt = None,
 ) -> None:
     """Serve Meshplane's built-in adapters over the Witboost Tech Adapter interface (/v1/provision …)."""
+    import os
+
+    from meshplane.adapters.catalog import available, get_adapter
+    from meshplane.errors import InvalidInputError
     from meshplane.web.tech_adapter import serve
 
+    adapters = {name: get_adapter(name) for name in available()} if alias else None
+    for entry in alias or []:
+        name, sep, adapter = entry.partition("=")
+        if not sep or not name or not adapter:
+            raise InvalidInputError(f"--alias `{entry}` is not NAME=ADAPTER", hint="e.g. --alias remote-delta=delta")
+        assert adapters is not None
+        adapters[name] = get_adapter(adapter)
+    token = os.environ.get(token_env) if token_env else None
+    if token_env and not token:
+        raise InvalidInputError(f"environment variable `{token_env}` is not set", hint=f"export {token_env}=…")
     with open_session(mesh, env) as session:
         target = session.coordinator.target
         out.print(f"Tech adapter interface on http://{host}:{port}/v1 (environment {target.environment})")
-        serve(host=host, port=port, mesh_root=target.root, environment=target.environment)
+        serve(
+            host=host, port=port, mesh_root=target.root, environment=target.environment, adapters=adapters, token=token
+        )

@@ -125,7 +125,7 @@ def make_plan(target: Target, dp: DataProduct, deployment: Deployment | None, st
     )
     for comp in ordered(dp):
         cid = dp.component_id(comp)
-        adapter: TechAdapter = adapter_for(comp)
+        adapter: TechAdapter = adapter_for(comp, target.mesh)
         digest = component_hash(comp)
         state = status.get(cid)
         previous = before.get(cid)
@@ -145,7 +145,12 @@ def make_plan(target: Target, dp: DataProduct, deployment: Deployment | None, st
         if all(item.component_id != cid for item in plan.items):
             plan.items.append(
                 PlanItem(
-                    cid, comp.name, comp.kind, adapter_for(comp).name, Operation.DELETE, "removed from the descriptor"
+                    cid,
+                    comp.name,
+                    comp.kind,
+                    adapter_for(comp, target.mesh).name,
+                    Operation.DELETE,
+                    "removed from the descriptor",
                 )
             )
     return plan

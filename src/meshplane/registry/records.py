@@ -158,3 +158,16 @@ class AuditRecord:
     action: str
     target: str
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ComponentUpdate:
+    """One component's new state, for :meth:`Registry.set_components`."""
+
+    component_id: str
+    kind: str
+    adapter: str
+    status: str
+    desired_hash: str | None = None
+    info: dict[str, Any] | None = None
+    log: list[str] | None = None

@@ -8,9 +8,9 @@ together. Deploys of one data product in one environment are serialized by a lea
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,6 +30,7 @@ from meshplane.registry.records import (
     AuditRecord,
     ComponentState,
     ComponentStatus,
+    ComponentUpdate,
     Deployment,
     DeploymentStatus,
     DescriptorVersion,
@@ -102,6 +103,15 @@ class Registry:
             row = convert.find_deployment(s, dp_id, environment)
             return convert.deployment(row) if row else None
 
+    def snapshot(self, dp_id: str, environment: str) -> tuple[Deployment | None, list[ComponentState]]:
+        """The deployment and its components, read together (one consistent view for planning)."""
+        with self._tx() as s:
+            row = convert.find_deployment(s, dp_id, environment)
+            if row is None:
+                return None, []
+            rows = s.scalars(select(ComponentRow).where(ComponentRow.deployment_id == row.id).order_by(ComponentRow.id))
+            return convert.deployment(row), [convert.component(c, row) for c in rows]
+
     def deployments(self, environment: str | None = None) -> list[Deployment]:
         query = select(DeploymentRow).order_by(DeploymentRow.environment, DeploymentRow.dp_id)
         if environment is not None:
@@ -158,13 +168,25 @@ class Registry:
 
     # -- what is deployed ----------------------------------------------------------------------------
     def record_deployment(
-        self, lease: Lease, *, version: str, descriptor: dict[str, Any], status: str, deployed_by: str | None = None
+        self,
+        lease: Lease,
+        *,
+        version: str,
+        descriptor: dict[str, Any],
+        status: str,
+        deployed_by: str | None = None,
+        components: Sequence[ComponentUpdate] = (),
+        plan: tuple[int, str, dict[str, Any]] | None = None,
     ) -> None:
-        """Record what is now deployed, keep the descriptor as a new version, and audit it — one transaction.
+        """Record what is now deployed, keep the descriptor as a new version, and audit it — one transaction,
+        together with the final ``components`` states and, as ``(plan id, status, result)``, the plan's end.
 
         ``deployed_by`` defaults to the actor in the lease's owner (or the owner itself).
         """
         state = status_of(DeploymentStatus, status, "deployment")
+        self._check_components(components)
+        if plan is not None:
+            self._check_plan_end(plan[1], plan[2])
         digest = sha256_of(descriptor)
         if descriptor.get("id", lease.dp_id) != lease.dp_id:
             raise RegistryError(
@@ -191,6 +213,9 @@ class Registry:
             )
             details = {"environment": lease.environment, "version": version, "status": state.value, "sha256": digest}
             s.add(convert.audit_row(by, "deployment.recorded", lease.dp_id, details))
+            self._write_components(s, row, components, now)
+            if plan is not None:
+                self._finish_plan(s, *plan)
 
     def descriptor_versions(self, dp_id: str, environment: str) -> list[DescriptorVersion]:
         """Every descriptor recorded for ``dp_id`` in ``environment``, oldest first."""
@@ -219,28 +244,47 @@ class Registry:
         """Create or update a component's state. ``desired_hash`` and ``info`` left as None keep what is
         stored (a progress update need not repeat them); ``log`` lines are appended with a timestamp and only
         the last ``LOG_LIMIT`` are kept."""
-        state = status_of(ComponentStatus, status, "component")
-        if info is not None:
-            canonical_json(info, "component info")
+        self.set_components(lease, [ComponentUpdate(component_id, kind, adapter, status, desired_hash, info, log)])
+
+    def set_components(self, lease: Lease, updates: Sequence[ComponentUpdate]) -> None:
+        """Several component states in one transaction (a deploy records its quick components together)."""
+        self._check_components(updates)
         with self._tx(write=True) as s:
-            dep = convert.held(s, lease)
-            now = utcnow()
-            row = s.scalar(
-                select(ComponentRow).where(
-                    ComponentRow.deployment_id == dep.id, ComponentRow.component_id == component_id
-                )
+            self._write_components(s, convert.held(s, lease), updates, utcnow())
+
+    @staticmethod
+    def _check_components(updates: Sequence[ComponentUpdate]) -> None:
+        for u in updates:
+            status_of(ComponentStatus, u.status, "component")
+            if u.info is not None:
+                canonical_json(u.info, "component info")
+
+    @staticmethod
+    def _write_components(s: Session, dep: DeploymentRow, updates: Sequence[ComponentUpdate], now: datetime) -> None:
+        if not updates:
+            return
+        stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        ids = [u.component_id for u in updates]
+        rows = {
+            r.component_id: r
+            for r in s.scalars(
+                select(ComponentRow).where(ComponentRow.deployment_id == dep.id, ComponentRow.component_id.in_(ids))
             )
+        }
+        for u in updates:
+            row = rows.get(u.component_id)
             if row is None:
-                row = ComponentRow(deployment_id=dep.id, component_id=component_id, info={}, log=[])
+                row = ComponentRow(deployment_id=dep.id, component_id=u.component_id, info={}, log=[])
                 s.add(row)
-            row.kind, row.adapter, row.status, row.updated_at = kind, adapter, state.value, now
-            if desired_hash is not None:
-                row.desired_hash = desired_hash
-            if info is not None:
-                row.info = dict(info)
-            if log:
-                stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-                row.log = [*(row.log or []), *(f"{stamp} {line}" for line in log)][-LOG_LIMIT:]
+                rows[u.component_id] = row
+            row.kind, row.adapter, row.updated_at = u.kind, u.adapter, now
+            row.status = status_of(ComponentStatus, u.status, "component").value
+            if u.desired_hash is not None:
+                row.desired_hash = u.desired_hash
+            if u.info is not None:
+                row.info = dict(u.info)
+            if u.log:
+                row.log = [*(row.log or []), *(f"{stamp} {line}" for line in u.log)][-LOG_LIMIT:]
 
     def components(self, dp_id: str, environment: str) -> list[ComponentState]:
         """The components of ``dp_id`` in ``environment``, in the order they were first recorded."""
@@ -289,17 +333,24 @@ class Registry:
             return row.id
 
     def finish_plan(self, plan_id: int, *, status: str, result: dict[str, Any]) -> None:
-        state = status_of(PlanStatus, status, "plan")
-        if state is PlanStatus.PLANNED:
+        self._check_plan_end(status, result)
+        with self._tx(write=True) as s:
+            self._finish_plan(s, plan_id, status, result)
+
+    @staticmethod
+    def _check_plan_end(status: str, result: dict[str, Any]) -> None:
+        if status_of(PlanStatus, status, "plan") is PlanStatus.PLANNED:
             raise RegistryError("a plan is finished as APPLIED or FAILED", hint="pass status='APPLIED' or 'FAILED'")
         canonical_json(result, "plan result")
-        with self._tx(write=True) as s:
-            row = s.get(PlanRow, plan_id, with_for_update=True)
-            if row is None:
-                raise RegistryNotFoundError(f"no plan {plan_id} in the registry", hint="use the id save_plan returned")
-            if row.status != PlanStatus.PLANNED.value:
-                raise RegistryError(f"plan {plan_id} is already {row.status}", hint="save a new plan for a new run")
-            row.status, row.result, row.finished_at = state.value, dict(result), utcnow()
+
+    @staticmethod
+    def _finish_plan(s: Session, plan_id: int, status: str, result: dict[str, Any]) -> None:
+        row = s.get(PlanRow, plan_id, with_for_update=True)
+        if row is None:
+            raise RegistryNotFoundError(f"no plan {plan_id} in the registry", hint="use the id save_plan returned")
+        if row.status != PlanStatus.PLANNED.value:
+            raise RegistryError(f"plan {plan_id} is already {row.status}", hint="save a new plan for a new run")
+        row.status, row.result, row.finished_at = status_of(PlanStatus, status, "plan").value, dict(result), utcnow()
 
     def plans(self, dp_id: str, environment: str) -> list[PlanRecord]:
         """Plans of ``dp_id`` in ``environment``, oldest first."""

@@ -32,17 +32,36 @@ class SpecModel(BaseModel):
         return data
 
 
+_Fields = list[tuple[str, str, bool, bool, Any]]
+_FIELDS: dict[type[BaseModel], _Fields] = {}
+_REQUIRED = object()
+
+
+def _fields(cls: type[BaseModel]) -> _Fields:
+    """Per class, once: (name, alias, is union tag, has default factory, default). Asking pydantic for a
+    default each time costs an ``inspect.signature`` call, which dominated large dumps."""
+    table = _FIELDS.get(cls)
+    if table is None:
+        table = []
+        for name, info in cls.model_fields.items():
+            tag = name in ("kind", "type") and get_origin(info.annotation) is Literal
+            factory = info.default_factory is not None
+            default = _REQUIRED if info.is_required() else (info.default_factory if factory else info.default)
+            table.append((name, info.alias or name, tag, factory, default))
+        _FIELDS[cls] = table
+    return table
+
+
 def _data(obj: Any) -> Any:
     if isinstance(obj, BaseModel):
         out: dict[str, Any] = {}
-        for name, info in type(obj).model_fields.items():
+        for name, alias, tag, factory, default in _fields(type(obj)):
             value = getattr(obj, name)
             if value is None:
                 continue
-            tag = name in ("kind", "type") and get_origin(info.annotation) is Literal
-            if not tag and not info.is_required() and value == info.get_default(call_default_factory=True):
+            if not tag and default is not _REQUIRED and value == (default() if factory else default):
                 continue
-            out[info.alias or name] = _data(value)
+            out[alias] = _data(value)
         return out
     if isinstance(obj, list | tuple):
         return [_data(v) for v in obj]

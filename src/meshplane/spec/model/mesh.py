@@ -76,6 +76,28 @@ class PolicyPack(SpecModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class RemoteTechAdapter(SpecModel):
+    """A tech adapter reached over the Witboost Tech Adapter HTTP interface (a "specific provisioner").
+
+    Components name it in ``infrastructureTemplateId`` (or ``platform``). The bearer token is never written
+    here: ``tokenEnv`` names the environment variable that holds it.
+    """
+
+    type: Literal["remote"] = "remote"
+    name: str = Field(pattern=f"^{NAME_PATTERN}$")
+    url: str = Field(pattern=r"^https?://")
+    kinds: list[str] = Field(min_length=1)
+    token_env: str | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    poll_interval: float = Field(default=1.0, gt=0)
+    max_wait: float = Field(default=600.0, ge=0)
+    dialect: Literal["dps", "native"] = "dps"
+    use_case_template_id: str | None = None
+    supports_update: bool = True
+    supports_acl: bool = True
+    supports_reverse: bool = False
+
+
 class Opa(SpecModel):
     url: str
 
@@ -95,6 +117,8 @@ class Mesh(SpecModel):
     policy_packs: list[PolicyPack] = Field(default_factory=lambda: [PolicyPack(name="builtin")])
     policies: str = "policies"
     opa: Opa | None = None
+    #: Adapters beyond the installed ones, e.g. an existing Witboost specific provisioner.
+    tech_adapters: list[RemoteTechAdapter] = Field(default_factory=list)
 
     def domain(self, name: str) -> Domain | None:
         return next((d for d in self.domains if d.name == name), None)
