@@ -24,7 +24,7 @@ from meshplane.adapters.schema import arrow_schema
 from meshplane.provisioning.service import open_session
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generated_mesh import write_mesh  # noqa: E402
+from generated_mesh import write_mesh
 
 
 def main() -> None:

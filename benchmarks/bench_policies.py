@@ -24,7 +24,7 @@ from meshplane.governance.rego import _regopy
 from meshplane.spec.service import validate_path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generated_mesh import write_mesh  # noqa: E402
+from generated_mesh import write_mesh
 
 
 def main() -> None:
