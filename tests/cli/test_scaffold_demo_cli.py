@@ -76,6 +76,8 @@ def test_demo_writes_and_checks_the_mesh(cli, tmp_path):
     report = json.loads(result.out)
     assert result.code == 0 and report["validation"]["ok"] is True
     assert report["customers"] == 500 and report["dataProducts"]["marketing"] == 3
+    assert len(report["deployments"]) == 8 and {d["status"] for d in report["deployments"]} == {"DEPLOYED"}
+    assert (target / ".meshplane/storage/dev/marketing/customer_360/v1/customer_360/_delta_log").is_dir()
     again = cli("demo", target)
     assert again.code == 1 and "--force" in again.err
     assert cli("demo", target, "--scale", "0.025", "--force", "-f", "json").code == 0

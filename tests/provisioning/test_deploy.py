@@ -122,3 +122,39 @@ def test_audit_log_records_every_deploy(cli, mesh):
         actions = [(r.action, r.target) for r in registry.audit_log(actor="tester")]
     assert ("deployment.recorded", ORDERS) in actions and ("undeploy", ORDERS) in actions
     assert ("deployment.recorded", CUSTOMERS) in actions
+
+
+def test_import_existing_turns_a_sqlite_table_into_a_draft(cli, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "crm.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE customer (id TEXT PRIMARY KEY NOT NULL, email TEXT, score INTEGER)")
+    out = tmp_path / "mesh"
+    result = cli(
+        "import-existing",
+        f"sqlite:///{db}#customer",
+        "--name",
+        "crm_customers",
+        "--domain",
+        "customer",
+        "--owner",
+        "alice",
+        "-o",
+        out,
+    )
+    assert result.code == 0, result.err
+    from meshplane.spec.loader import load_dataproduct
+
+    loaded = load_dataproduct(out / "customer/crm_customers/dataproduct.yaml")
+    assert loaded.model is not None
+    (port,) = loaded.model.output_ports
+    columns = {c.name: c for c in port.data_contract.columns}
+    assert list(columns) == ["id", "email", "score"] and columns["id"].primary_key and columns["id"].required
+    missing = cli("import-existing", f"sqlite:///{db}#customers", "--name", "x", "--domain", "d", "--owner", "o")
+    assert missing.code == 1 and "customer" in missing.err
+
+
+def test_adapter_serve_refuses_a_malformed_alias(cli, mesh):
+    result = cli("adapter", "serve", "--alias", "remote-delta", "--mesh", mesh)
+    assert result.code == 1 and "NAME=ADAPTER" in result.err

@@ -9,9 +9,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from meshplane.cli.cmd_provision import deploy_with_progress
 from meshplane.cli.console import Format, err, out
 from meshplane.cli.report import emit_json, render
 from meshplane.governance.check import check
+from meshplane.provisioning.coordinator import Outcome
+from meshplane.provisioning.service import open_session
 from meshplane.spec.diagnostics import has_errors
 from meshplane.spec.workspace import open_workspace
 
@@ -25,10 +28,14 @@ def demo(
     ] = 1.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the deterministic data generator.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace a previous demo in DIRECTORY.")] = False,
+    deploy: Annotated[
+        bool, typer.Option("--deploy/--no-deploy", help="Deploy the checked mesh (Delta tables, registry).")
+    ] = True,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, or json for scripts.")] = Format.TEXT,
 ) -> None:
     """Write the example mesh (customer MDM, sales, billing, support, marketing; a legacy CRM; a boundary port
-    to an ML platform), generate its source data deterministically, and check it (validation and policies)."""
+    to an ML platform), generate its source data deterministically, check it (validation and policies) and
+    deploy it on the embedded defaults: a SQLite registry and Delta tables under DIRECTORY/.meshplane."""
     from meshplane.demo import write_demo  # the generator pulls in DuckDB: load it only when asked
 
     customers = max(1, round(BASE_CUSTOMERS * scale))
@@ -50,6 +57,11 @@ def demo(
 
         summary = write_demo(directory, customers=customers, seed=seed, progress=report, force=force)
     result = check(open_workspace(directory))  # validation and every policy of the mesh
+    outcomes: list[Outcome] = []
+    if deploy and not has_errors(result.diagnostics):
+        with open_session(directory) as session:
+            outcomes = deploy_with_progress(session, session.select(None), quiet=fmt is Format.JSON)
+    failed = [o for o in outcomes if not o.ok]
     if fmt is Format.JSON:
         emit_json(
             {
@@ -64,6 +76,7 @@ def demo(
                     "ok": not has_errors(result.diagnostics),
                     "diagnostics": [d.to_dict() for d in result.diagnostics],
                 },
+                "deployments": [o.to_dict() for o in outcomes],
             }
         )
     else:
@@ -76,5 +89,13 @@ def demo(
         sources = ", ".join(f"{name}: {rows:,}" for name, rows in summary.rows.items())
         out.print(f"Source data ({customers:,} customers, seed {seed}): {sources}")
         render(result.diagnostics, result.files, Format.TEXT, title="meshplane demo")
-    if has_errors(result.diagnostics):
+        if outcomes:
+            deployed = sum(1 for o in outcomes if o.ok)
+            out.print(
+                f"Deployed {deployed}/{len(outcomes)} data products (environment dev); "
+                f"see `meshplane status --mesh {directory}`"
+            )
+        for o in failed:
+            out.print(f"[bold red]{o.status}[/] {o.dp_id}: " + "; ".join(e for _, e in o.failures))
+    if has_errors(result.diagnostics) or failed:
         raise typer.Exit(1)

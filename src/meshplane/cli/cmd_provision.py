@@ -13,8 +13,10 @@ from rich.table import Table
 
 from meshplane.cli.console import Format, err, out
 from meshplane.cli.report import emit_json, render
-from meshplane.provisioning.service import open_session, require_clean, set_retirement, status_rows
+from meshplane.provisioning.coordinator import Outcome
+from meshplane.provisioning.service import Session, open_session, require_clean, set_retirement, status_rows
 from meshplane.spec import yamlio
+from meshplane.spec.model import DataProduct
 
 adapter_app = typer.Typer(
     help="Tech adapters: serve Meshplane's own over the Witboost interface.", no_args_is_help=True
@@ -67,31 +69,36 @@ def plan(dataproducts: DpArgs = None, mesh: MeshOpt = Path(), env: EnvOpt = None
             raise typer.Exit(1)
 
 
+def deploy_with_progress(session: Session, chosen: list[DataProduct], *, quiet: bool) -> list[Outcome]:
+    """Deploy each data product (upstream first) under a Rich progress display on stderr."""
+    outcomes = []
+    with Progress(
+        TextColumn("{task.description:<48}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as progress:
+        overall = progress.add_task("deploying", total=len(chosen))
+        step = progress.add_task("", total=1)
+
+        def report(text: str, done: int, total: int) -> None:
+            progress.update(step, description=text, completed=done, total=max(total, 1))
+
+        for dp in chosen:
+            outcomes.append(session.coordinator.deploy(dp, progress=report))
+            progress.advance(overall)
+    return outcomes
+
+
 def deploy(dataproducts: DpArgs = None, mesh: MeshOpt = Path(), env: EnvOpt = None, fmt: FmtOpt = Format.TEXT) -> None:
     """Check, then apply the plan in dependsOn order; idempotent (a second deploy changes nothing) and
     resumable (re-run a deploy that was killed and it completes)."""
     with open_session(mesh, env) as session:
         require_clean(session.check())
-        outcomes = []
-        chosen = session.select(dataproducts)
-        with Progress(
-            TextColumn("{task.description:<48}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=fmt is Format.JSON,
-        ) as progress:
-            overall = progress.add_task("deploying", total=len(chosen))
-            step = progress.add_task("", total=1)
-
-            def report(text: str, done: int, total: int) -> None:
-                progress.update(step, description=text, completed=done, total=max(total, 1))
-
-            for dp in chosen:
-                outcomes.append(session.coordinator.deploy(dp, progress=report))
-                progress.advance(overall)
+        outcomes = deploy_with_progress(session, session.select(dataproducts), quiet=fmt is Format.JSON)
         failed = [o for o in outcomes if not o.ok]
         if fmt is Format.JSON:
             emit_json({"ok": not failed, "deployments": [o.to_dict() for o in outcomes]})
