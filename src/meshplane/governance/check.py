@@ -66,7 +66,14 @@ def check(
     diagnostics += problems
     files = ([ws.mesh.document.file] if ws.mesh else []) + [str(p) for p in ws.selected]
     models = [m for _, m in ws.models()]
-    engine = PolicyEngine(policies, mesh_context(ws.mesh_model, models), today=today)
+    context = mesh_context(ws.mesh_model, models)
+    opa = ws.mesh_model.opa if ws.mesh_model is not None else None
+    if opa is not None:
+        from meshplane.governance.opa import RemoteOpaEngine
+
+        engine: PolicyEngine = RemoteOpaEngine(policies, context, url=opa.url, today=today)
+    else:
+        engine = PolicyEngine(policies, context, today=today)
     params = pack_params(ws.mesh_model)
     selected = {p.resolve() for p in ws.selected}
     reports = []

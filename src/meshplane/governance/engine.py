@@ -61,13 +61,24 @@ class PolicyEngine:
     def __init__(self, policies: list[Policy], context: dict[str, Any], *, today: date | None = None) -> None:
         self.policies = policies
         self.today = today or date.today()
+        self._setup(context)
+
+    # -- the evaluator: in-process rego-cpp here; RemoteOpaEngine overrides these three ------------------
+    def _setup(self, context: dict[str, Any]) -> None:
         self._interp = Interpreter(
-            [(p.file, p.source) for p in policies], [p.package for p in policies], {"mesh": context}
+            [(p.file, p.source) for p in self.policies], [p.package for p in self.policies], {"mesh": context}
         )
+
+    def _answers(self, policy_input: dict[str, Any]) -> list[tuple[Any, Any]]:
+        """``(deny, warn)`` of every policy, in order; ``RegoEvalError`` if any fails."""
+        return self._interp.evaluate(policy_input)
+
+    def _answer(self, policy_input: dict[str, Any], policy: Policy) -> tuple[Any, Any]:
+        return self._interp.evaluate_one(policy_input, policy.package)
 
     def evaluate(self, policy_input: dict[str, Any], *, trigger: Trigger | None = Trigger.DEPLOY) -> list[PolicyResult]:
         try:
-            answers: list[tuple[Any, Any]] | None = self._interp.evaluate(policy_input)
+            answers: list[tuple[Any, Any]] | None = self._answers(policy_input)
         except RegoEvalError:
             answers = None  # some policy errors: isolate it by evaluating one by one
         results = []
@@ -76,9 +87,7 @@ class PolicyEngine:
                 continue
             severity = policy.effective_severity(self.today)
             try:
-                deny, warn = (
-                    answers[index] if answers is not None else self._interp.evaluate_one(policy_input, policy.package)
-                )
+                deny, warn = answers[index] if answers is not None else self._answer(policy_input, policy)
             except RegoEvalError as exc:
                 results.append(PolicyResult(policy, Status.ERROR, Severity.ERROR, error=str(exc)))
                 continue
