@@ -238,6 +238,29 @@ def slugify(value: str) -> str:
     return re.sub(r"_+", "_", slug).strip("_.-")
 
 
+def read_identity(
+    rep: Reporter,
+    *,
+    raw_id: str | None,
+    raw_name: str | None,
+    raw_domain: str | None,
+    raw_version: Any,
+    paths: tuple[FieldPath, FieldPath, FieldPath, FieldPath],
+) -> tuple[str, str, str, str, dict[str, str]] | None:
+    """(native id, name, domain, semantic version, the originals that had to change) — the identity every
+    codec reads the same way; ``None`` when there is no name at all."""
+    semver, semver_changed = version(raw_version, rep, paths[3])
+    ident = product_identity(
+        rep, raw_id=raw_id, raw_name=raw_name, raw_domain=raw_domain, semver=semver, paths=paths[:3]
+    )
+    if ident is None:
+        return None
+    dp_id, name, domain, source = ident
+    if semver_changed and raw_version is not None:
+        source["version"] = str(raw_version)
+    return dp_id, name, domain, semver, source
+
+
 def product_identity(
     rep: Reporter,
     *,

@@ -26,10 +26,9 @@ from meshplane.spec.codecs.common import (
     component_name,
     describe,
     mapping,
-    product_identity,
+    read_identity,
     sequence,
     text,
-    version,
 )
 from meshplane.spec.codecs.dps_components import read_columns
 from meshplane.spec.codecs.refs import LocatedReporter, Resolver
@@ -85,20 +84,17 @@ def _product(data: dict[str, Any], rep: LocatedReporter, resolver: Resolver) -> 
         )
     if not fqn:
         rep.warning(("info",), "info.fullyQualifiedName is missing (DPDS requires it)", code="codec-default")
-    semver, semver_changed = version(info.get("version"), rep, ("info", "version"))
-    ident = product_identity(
+    ident = read_identity(
         rep,
         raw_id=fqn,
         raw_name=raw_name,
         raw_domain=text(info.get("domain")),
-        semver=semver,
-        paths=(("info", "fullyQualifiedName"), ("info", "name"), ("info", "domain")),
+        raw_version=info.get("version"),
+        paths=(("info", "fullyQualifiedName"), ("info", "name"), ("info", "domain"), ("info", "version")),
     )
     if ident is None:
         return None
-    dp_id, name, domain, source = ident
-    if semver_changed and info.get("version") is not None:
-        source["version"] = str(info["version"])
+    dp_id, name, domain, semver, source = ident
     owner = mapping(rep, info.get("owner"), ("info", "owner"), "owner")
     if not text(owner.get("id")):
         rep.warning(("info", "owner"), "no owner id; owner assumed `unassigned`", code="codec-default")

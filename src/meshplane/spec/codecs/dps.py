@@ -28,10 +28,9 @@ from meshplane.spec.codecs.common import (
     build_component,
     describe,
     mapping,
-    product_identity,
+    read_identity,
     sequence,
     text,
-    version,
 )
 from meshplane.spec.codecs.dps_components import FORMAT, read_components, tag_names
 from meshplane.spec.diagnostics import Severity
@@ -87,20 +86,17 @@ def read_product(data: dict[str, Any], rep: Reporter) -> DataProduct | None:
     extra: dict[str, Any] = {}
     specific = dict(mapping(rep, data.get("specific"), ("specific",), "specific"))
     native = mapping(rep, specific.pop(NATIVE, None), ("specific", NATIVE), NATIVE)
-    semver, semver_changed = version(data.get("version"), rep, ("version",))
-    ident = product_identity(
+    ident = read_identity(
         rep,
         raw_id=text(data.get("id")),
         raw_name=text(data.get("name")),
         raw_domain=text(data.get("domain")),
-        semver=semver,
-        paths=(("id",), ("name",), ("domain",)),
+        raw_version=data.get("version"),
+        paths=(("id",), ("name",), ("domain",), ("version",)),
     )
     if ident is None:
         return None
-    dp_id, name, domain, source = ident
-    if semver_changed and data.get("version") is not None:
-        source["version"] = str(data["version"])
+    dp_id, name, domain, semver, source = ident
     product: dict[str, Any] = {"id": dp_id, "name": name, "domain": domain, "version": semver}
     for key, native_key in (
         ("fullyQualifiedName", "fullyQualifiedName"),

@@ -24,10 +24,9 @@ from meshplane.spec.codecs.common import (
     custom_properties,
     describe,
     mapping,
-    product_identity,
+    read_identity,
     sequence,
     text,
-    version,
 )
 from meshplane.spec.codecs.odps_ports import (
     FORMAT,
@@ -108,20 +107,17 @@ def _product(data: dict[str, Any], rep: Reporter, contracts: Contracts) -> DataP
     mine, foreign = split_custom(custom, {*DP_CUSTOM, "components", "componentOrder", "ownerDisplayName", "email"})
     if odd or foreign:
         extra["customProperties"] = [*odd, *foreign]
-    semver, semver_changed = version(data.get("version"), rep, ("version",))
-    ident = product_identity(
+    ident = read_identity(
         rep,
         raw_id=text(data.get("id")),
         raw_name=text(data.get("name")),
         raw_domain=text(data.get("domain")),
-        semver=semver,
-        paths=(("id",), ("name",), ("domain",)),
+        raw_version=data.get("version"),
+        paths=(("id",), ("name",), ("domain",), ("version",)),
     )
     if ident is None:
         return None
-    dp_id, name, domain, source = ident
-    if semver_changed and data.get("version") is not None:
-        source["version"] = str(data["version"])
+    dp_id, name, domain, semver, source = ident
     raw_status = (text(data.get("status")) or "").lower()
     status = STATUS_IN.get(raw_status)
     if status is None or raw_status == "proposed":
