@@ -42,3 +42,13 @@ def test_source_modules_stay_small():
         if (n := len(p.read_text().splitlines())) > 600
     }
     assert not too_big, f"split these by responsibility: {too_big}"
+
+
+def test_test_modules_have_unique_names():
+    """pytest's default import mode needs unique basenames across test folders (a clash only shows in a
+    full run, so CI would be the first to see it)."""
+    names: dict[str, list[str]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    clashes = {name: paths for name, paths in names.items() if len(paths) > 1}
+    assert not clashes, f"rename one of each: {clashes}"
