@@ -23,7 +23,7 @@ from meshplane.registry import ENV_VAR, Registry
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
 BACKENDS = ["sqlite", "postgresql"]
-TABLES = "deployments, descriptor_versions, components, plans, audit_log"
+TABLES = "deployments, descriptor_versions, components, plans, audit_log, runs"
 
 
 @pytest.fixture(autouse=True)

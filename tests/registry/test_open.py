@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from meshplane.errors import MeshplaneError
 from meshplane.registry import ENV_VAR, Registry, RegistryError
-from meshplane.registry.migrate import head_revisions
+from meshplane.registry.migrate import revision_chain
 
 
 def test_the_environment_variable_overrides_the_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -71,7 +71,7 @@ def test_a_missing_postgresql_database_is_created(pg_server):
     url = pg_server.url(name)
     assert not pg_server.exists(name)
     with Registry.open(url) as registry:
-        assert registry.migrated == head_revisions()
+        assert registry.migrated == revision_chain()
     assert pg_server.exists(name)
 
 
@@ -87,7 +87,7 @@ def test_concurrent_first_opens_migrate_once(backend: str, fresh_url: Callable[[
         p.join(timeout=30)
     assert [p.exitcode for p in procs] == [0, 0]
     migrated = sorted((m for _, m in outcomes), key=len)
-    assert migrated == [(), head_revisions()]
+    assert migrated == [(), revision_chain()]
     with Registry.open(url) as registry, registry.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
 

@@ -12,10 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from meshplane.registry import Registry, RegistryError
-from meshplane.registry.migrate import HEAD, MIGRATIONS, alembic_config, head_revisions
+from meshplane.registry.migrate import HEAD, MIGRATIONS, alembic_config, head_revisions, revision_chain
 from meshplane.registry.models import Base
 
-TABLES = {"alembic_version", "deployments", "descriptor_versions", "components", "plans", "audit_log"}
+TABLES = {"alembic_version", "deployments", "descriptor_versions", "components", "plans", "audit_log", "runs"}
 
 
 def test_migrations_create_the_schema(registry: Registry):
@@ -65,7 +65,7 @@ def test_downgrade_to_base_and_upgrade_again(backend: str, fresh_url: Callable[[
 def test_the_first_open_migrates_and_the_next_does_not(backend: str, fresh_url: Callable[[], str]):
     url = fresh_url()
     with Registry.open(url) as first:
-        assert first.migrated == head_revisions()
+        assert first.migrated == revision_chain()
     with Registry.open(url) as again:
         assert again.migrated == ()
 

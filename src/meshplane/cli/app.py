@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from meshplane import __version__
-from meshplane.cli import cmd_codecs, cmd_demo, cmd_governance, cmd_provision, cmd_scaffold, cmd_validate
+from meshplane.cli import (
+    cmd_codecs,
+    cmd_demo,
+    cmd_governance,
+    cmd_lineage,
+    cmd_provision,
+    cmd_runtime,
+    cmd_scaffold,
+    cmd_test,
+    cmd_validate,
+)
 from meshplane.cli.console import State, err, print_error
 from meshplane.errors import InvalidInputError, MeshplaneError
 
@@ -56,6 +66,15 @@ app.command()(cmd_provision.status)
 app.command()(cmd_provision.deprecate)
 app.command("import-existing")(cmd_provision.import_existing)
 app.add_typer(cmd_provision.adapter_app, name="adapter")
+app.command("test")(cmd_test.test)
+app.command("run")(cmd_runtime.run)
+app.command()(cmd_runtime.runs)
+app.command()(cmd_runtime.quarantine)
+app.command()(cmd_runtime.versions)
+app.command()(cmd_runtime.restore)
+app.command()(cmd_runtime.read)
+app.command()(cmd_lineage.lineage)
+app.command("lineage-export")(cmd_lineage.lineage_export)
 app.command("import")(cmd_codecs.import_)
 app.command("export")(cmd_codecs.export_)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -15,6 +15,9 @@ from meshplane.cli.report import emit_json, render
 from meshplane.governance.check import check
 from meshplane.provisioning.coordinator import Outcome
 from meshplane.provisioning.service import open_session
+
+if TYPE_CHECKING:
+    from meshplane.runtime.runner import BatchResult
 from meshplane.spec.diagnostics import has_errors
 from meshplane.spec.workspace import open_workspace
 
@@ -30,6 +33,9 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Replace a previous demo in DIRECTORY.")] = False,
     deploy: Annotated[
         bool, typer.Option("--deploy/--no-deploy", help="Deploy the checked mesh (Delta tables, registry).")
+    ] = True,
+    run: Annotated[
+        bool, typer.Option("--run/--no-run", help="Run every pipeline, contracts enforced (needs --deploy).")
     ] = True,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, or json for scripts.")] = Format.TEXT,
 ) -> None:
@@ -58,10 +64,16 @@ def demo(
         summary = write_demo(directory, customers=customers, seed=seed, progress=report, force=force)
     result = check(open_workspace(directory))  # validation and every policy of the mesh
     outcomes: list[Outcome] = []
+    batch: BatchResult | None = None
     if deploy and not has_errors(result.diagnostics):
         with open_session(directory) as session:
             outcomes = deploy_with_progress(session, session.select(None), quiet=fmt is Format.JSON)
+            if run and all(o.ok for o in outcomes):
+                from meshplane.runtime.runner import run_all
+
+                batch = run_all(session)
     failed = [o for o in outcomes if not o.ok]
+    runs_failed = batch is not None and not batch.ok
     if fmt is Format.JSON:
         emit_json(
             {
@@ -77,6 +89,9 @@ def demo(
                     "diagnostics": [d.to_dict() for d in result.diagnostics],
                 },
                 "deployments": [o.to_dict() for o in outcomes],
+                "runs": [{"dataProduct": r.dp_id, "run": r.run_id, "status": str(r.status)} for r in batch.records]
+                if batch is not None
+                else [],
             }
         )
     else:
@@ -97,5 +112,13 @@ def demo(
             )
         for o in failed:
             out.print(f"[bold red]{o.status}[/] {o.dp_id}: " + "; ".join(e for _, e in o.failures))
-    if has_errors(result.diagnostics) or failed:
+        if batch is not None:
+            succeeded = sum(1 for r in batch.records if str(r.status) == "SUCCEEDED")
+            out.print(
+                f"Ran {succeeded}/{len(batch.records)} pipelines with their contracts enforced; "
+                f"see `meshplane runs DP --mesh {directory}` and `meshplane read DP.PORT --mesh {directory}`"
+            )
+            for dp_id, why in batch.skipped.items():
+                out.print(f"[yellow]skipped[/] {dp_id}: {why}")
+    if has_errors(result.diagnostics) or failed or runs_failed:
         raise typer.Exit(1)

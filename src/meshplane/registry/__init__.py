@@ -27,6 +27,8 @@ from meshplane.registry.records import (
     PlanStatus,
 )
 from meshplane.registry.registry import LOG_LIMIT, Registry
+from meshplane.registry.run_models import RunStatus
+from meshplane.registry.runs import ConcurrentRunError, RunRecord, RunRecords
 
 __all__ = [
     "ENV_VAR",
@@ -36,6 +38,7 @@ __all__ = [
     "ComponentStatus",
     "ComponentUpdate",
     "ConcurrentDeployError",
+    "ConcurrentRunError",
     "Deployment",
     "DeploymentStatus",
     "DescriptorVersion",
@@ -46,5 +49,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "RegistryNotFoundError",
+    "RunRecord",
+    "RunRecords",
+    "RunStatus",
     "new_owner",
 ]

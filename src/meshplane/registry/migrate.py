@@ -26,7 +26,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
 #: The newest migration's revision: lets ``upgrade`` skip loading Alembic when there is nothing to do.
 #: A test checks it against the migration scripts; bump it with every new migration.
-HEAD = "d26f962a0a72"
+HEAD = "05d0c6f3b4a1"
 #: Key of the PostgreSQL advisory lock serializing migrations ("meshplan" as a big-endian int64).
 PG_LOCK_KEY = int.from_bytes(b"meshplan", "big")
 
@@ -48,6 +48,14 @@ def head_revisions() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def revision_chain() -> tuple[str, ...]:
+    """Every revision from the first to the head, oldest first (what a fresh registry applies)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return tuple(reversed([rev.revision for rev in script.walk_revisions("base", "heads")]))
 
 
 def upgrade(engine: Engine) -> tuple[str, ...]:

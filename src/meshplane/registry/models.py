@@ -148,3 +148,7 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(100))
     target: Mapped[str] = mapped_column(String(500), index=True)
     details: Mapped[dict[str, Any]]
+
+
+# Tables defined in their own modules, imported here so ``Base.metadata`` (Alembic, the schema test) has them all.
+import meshplane.registry.run_models  # noqa: E402, F401

@@ -42,6 +42,7 @@ from meshplane.registry.records import (
     status_of,
     utcnow,
 )
+from meshplane.registry.runs import RunRecords
 
 #: Log lines kept per component: enough to see why the last few runs failed, small enough to read whole.
 LOG_LIMIT = 200
@@ -96,6 +97,11 @@ class Registry:
         engine = self._writer if write else self._engine
         with translated(self.url), Session(engine, expire_on_commit=False) as s, s.begin():
             yield s
+
+    @property
+    def runs(self) -> RunRecords:
+        """Pipeline run records: start, take over, update, finish, list (see ``registry/runs.py``)."""
+        return RunRecords(self._tx)
 
     # -- deployments ---------------------------------------------------------------------------------
     def deployment(self, dp_id: str, environment: str) -> Deployment | None:
