@@ -61,8 +61,8 @@ def _check(con: Any, port: str, table: pa.Table, contract: DataContract, samples
     warnings = [f"{r.check.id}: {r.message}" for r in report.results if r.status is Status.WARN]
     verdict = PortVerdict(port, report.blocking, report.to_dict(), failures, warnings)
     if report.blocking:
-        plan = compile_contract(
-            contract, relation, schema=DuckDBEngine(con).schema(relation), table_names={port}, fold_sql=False
+        plan = report.plan or compile_contract(  # the plan that just ran: no second compilation
+            contract, relation, schema=DuckDBEngine(con).schema(relation), table_names={port}
         )
         rows = quarantine(con, relation, plan)
         if rows.num_rows == 0:
