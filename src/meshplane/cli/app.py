@@ -112,5 +112,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    err.file.flush()
     sys.exit(main())

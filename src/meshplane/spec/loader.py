@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from meshplane.spec import yamlio
 from meshplane.spec.diagnostics import Diagnostic, Severity, did_you_mean, has_errors
-from meshplane.spec.model import DataProduct, Mesh
+from meshplane.spec.model import Component, DataProduct, Expectation, Mesh, Source
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -183,13 +183,7 @@ def data_path(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
 
 
 def _is_tag(part: str) -> bool:
-    from meshplane.spec.model import COMPONENT_KINDS
-
-    return part in COMPONENT_KINDS or "[" in part or part in _EXPECTATION_TAGS or part in _SOURCE_TAGS
-
-
-_EXPECTATION_TAGS = {"notNull", "unique", "acceptedValues", "range", "pattern", "rowCount", "freshness", "sql"}
-_SOURCE_TAGS = {"outputPort", "database", "files", "events"}
+    return "[" in part or part in _UNION_TAGS
 
 
 def accepted_fields(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
@@ -259,6 +253,12 @@ def _slug(text: str) -> str:
 
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", text.strip()).strip("_.-").lower()
     return slug or "my_name"
+
+
+#: The ``kind``/``type`` values of every tagged union, read from the models so a new kind needs no edit here.
+_UNION_TAGS = frozenset(
+    tag for union in (Component, Expectation, Source) for model in _models_in(union) for tag in _tags_of(model)
+)
 
 
 __all__ = [
