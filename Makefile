@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck fmt bench docs clean
+.PHONY: setup demo test lint typecheck fmt bench docs clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,16 @@ setup: $(STAMP)  ## create .venv and install meshplane with its dev tools
 demo: $(STAMP)  ## write, validate (and later deploy, run, serve) the demo mesh in ./demo-mesh
 	$(BIN)/meshplane demo demo-mesh --force
 
-test: $(STAMP)  ## lint, type-check and run every test
+# Browser tests drive Debian's Chromium through Playwright (browsers cannot be downloaded here).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Chromium and set CHROMIUM=/path/to/chromium"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+	  || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium fonts-dejavu-core; }
+
+browser: $(CHROMIUM)  ## install Debian's Chromium for the browser tests
+
+test: $(STAMP) $(CHROMIUM)  ## lint, type-check and run every test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy

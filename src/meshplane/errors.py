@@ -41,3 +41,15 @@ class InvalidInputError(MeshplaneError):
 
 class UnsupportedError(MeshplaneError):
     """A feature needs an optional extra or a technology that is not available."""
+
+
+class AuthenticationError(MeshplaneError):
+    """The caller could not be identified: no token, a bad signature, an expired token, an unknown user."""
+
+
+class PermissionDeniedError(MeshplaneError):
+    """The caller is known but may not do this (no grant on a port, not an owner of the data product)."""
+
+
+class ConflictError(MeshplaneError):
+    """The request clashes with the current state (a decision already taken, a duplicate request)."""

@@ -15,7 +15,10 @@ from meshplane.registry import Registry, RegistryError
 from meshplane.registry.migrate import HEAD, MIGRATIONS, alembic_config, head_revisions, revision_chain
 from meshplane.registry.models import Base
 
-TABLES = {"alembic_version", "deployments", "descriptor_versions", "components", "plans", "audit_log", "runs"}
+TABLES = {
+    *("alembic_version", "deployments", "descriptor_versions", "components", "plans", "audit_log", "runs"),
+    *("reviews", "questions", "answers"),
+}
 
 
 def test_migrations_create_the_schema(registry: Registry):

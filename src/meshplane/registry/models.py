@@ -151,4 +151,5 @@ class AuditRow(Base):
 
 
 # Tables defined in their own modules, imported here so ``Base.metadata`` (Alembic, the schema test) has them all.
+import meshplane.registry.market_models  # noqa: E402
 import meshplane.registry.run_models  # noqa: E402, F401
