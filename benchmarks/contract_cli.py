@@ -1,16 +1,11 @@
-"""The real `meshplane` CLI with `test` registered (when app.py does not register it yet), for timing the CLI
-as a user runs it: ``python contract_cli.py test CONTRACT --path FILE``. Imports exactly what
-``meshplane`` imports, so start-up cost is measured honestly."""
+"""The real `meshplane` CLI, for timing it as a user runs it: ``python contract_cli.py test CONTRACT --path FILE``.
+Goes through ``main`` exactly as the ``meshplane`` script does, so start-up cost is measured honestly."""
 
 from __future__ import annotations
 
 import sys
 
-from meshplane.cli import cmd_test
-from meshplane.cli.app import app, main
-
-if not any(c.name == "test" for c in app.registered_commands):
-    app.command("test")(cmd_test.test)
+from meshplane.cli.app import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -6,31 +6,7 @@ import csv
 import io
 import json
 
-import pytest
 from runtime_kit import write_orders
-
-from meshplane.cli import cmd_runtime
-from meshplane.cli.app import app
-
-
-@pytest.fixture(autouse=True)
-def commands():
-    """The runtime commands on the app as ``meshplane.cli.app`` registers them; added for the test when the
-    app does not have them yet, and taken off again so other tests see the app as it is."""
-    before = list(app.registered_commands)
-    known = {c.callback for c in before}
-    for name, command in [
-        ("run", cmd_runtime.run),
-        ("runs", cmd_runtime.runs),
-        ("quarantine", cmd_runtime.quarantine),
-        ("versions", cmd_runtime.versions),
-        ("restore", cmd_runtime.restore),
-        ("read", cmd_runtime.read),
-    ]:
-        if command not in known:
-            app.command(name)(command)
-    yield
-    app.registered_commands[:] = before
 
 
 def test_run_all_then_inspect_runs_versions_and_reads(cli, rt):
