@@ -72,12 +72,12 @@ def test_template_update_cli(cli, tmp_path, monkeypatch):
 
 def test_demo_writes_and_checks_the_mesh(cli, tmp_path):
     target = tmp_path / "demo"
-    result = cli("demo", target, "--scale", "0.025", "-f", "json")
+    result = cli("demo", target, "--scale", "0.025", "--no-serve", "-f", "json")
     report = json.loads(result.out)
     assert result.code == 0 and report["validation"]["ok"] is True
     assert report["customers"] == 500 and report["dataProducts"]["marketing"] == 3
     assert len(report["deployments"]) == 8 and {d["status"] for d in report["deployments"]} == {"DEPLOYED"}
     assert (target / ".meshplane/storage/dev/marketing/customer_360/v1/customer_360/_delta_log").is_dir()
-    again = cli("demo", target)
+    again = cli("demo", target, "--no-serve")
     assert again.code == 1 and "--force" in again.err
-    assert cli("demo", target, "--scale", "0.025", "--force", "-f", "json").code == 0
+    assert cli("demo", target, "--scale", "0.025", "--force", "--no-serve", "-f", "json").code == 0

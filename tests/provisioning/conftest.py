@@ -13,6 +13,7 @@ import yaml
 def mesh(mini_mesh: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MESHPLANE_REGISTRY_URL", raising=False)
     monkeypatch.setenv("MESHPLANE_USER", "tester")
+    monkeypatch.setenv("MESHPLANE_DEPLOY_GATING", "off")  # the mini mesh predates deploy gating (tests/access)
     return mini_mesh
 
 

@@ -18,6 +18,7 @@ from meshplane.registry.models import Base
 TABLES = {
     *("alembic_version", "deployments", "descriptor_versions", "components", "plans", "audit_log", "runs"),
     *("reviews", "questions", "answers"),
+    *("access_requests", "grants", "outbox"),
 }
 
 

@@ -18,6 +18,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MESHPLANE_REGISTRY_URL", raising=False)
         patch.setenv("MESHPLANE_USER", "tester")
+        patch.setenv("MESHPLANE_DEPLOY_GATING", "off")  # these meshes predate deploy gating (tests/access)
         build(root)
     yield root
 
@@ -26,6 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def rt(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Rt:
     monkeypatch.delenv("MESHPLANE_REGISTRY_URL", raising=False)
     monkeypatch.setenv("MESHPLANE_USER", "tester")
+    monkeypatch.setenv("MESHPLANE_DEPLOY_GATING", "off")
     root = tmp_path / "rt"
     shutil.copytree(built, root)
     return Rt(root)

@@ -71,7 +71,7 @@ def test_usage_errors_are_plain(cli, rt):
 def test_the_demo_mesh_runs_end_to_end_with_its_contracts_passing(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("MESHPLANE_REGISTRY_URL", raising=False)
     demo = tmp_path / "demo"
-    made = cli("demo", demo, "--scale", "0.025")
+    made = cli("demo", demo, "--scale", "0.025", "--no-serve")
     assert made.code == 0, made.err
     result = cli("run", "--all", "--mesh", demo, "-f", "json")
     assert result.code == 0, result.err + result.out

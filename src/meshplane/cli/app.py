@@ -57,6 +57,10 @@ COMMANDS: dict[str, Entry] = {
     "lineage-export": Entry("cmd_lineage", "lineage_export"),
     "import": Entry("cmd_codecs", "import_"),
     "export": Entry("cmd_codecs", "export_"),
+    "query": Entry("cmd_query", "query"),
+    "serve": Entry("cmd_serve", "serve"),
+    "access": Entry("cmd_access", "access_app", group=True),
+    "token": Entry("cmd_access", "token_app", group=True),
 }
 
 ROOT_OPTIONS = frozenset({"--debug", "--version", "-h", "--help"})

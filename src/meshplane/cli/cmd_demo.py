@@ -9,7 +9,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from meshplane.cli.cmd_access import grant_input_ports
 from meshplane.cli.cmd_provision import deploy_with_progress
+from meshplane.cli.cmd_serve import HostOpt, PortOpt, make_app, serve_app
 from meshplane.cli.console import Format, err, out
 from meshplane.cli.report import emit_json, render
 from meshplane.governance.check import check
@@ -37,11 +39,18 @@ def demo(
     run: Annotated[
         bool, typer.Option("--run/--no-run", help="Run every pipeline, contracts enforced (needs --deploy).")
     ] = True,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve/--no-serve", help="Serve the marketplace at the end; --no-serve for scripts."),
+    ] = True,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, or json for scripts.")] = Format.TEXT,
 ) -> None:
     """Write the example mesh (customer MDM, sales, billing, support, marketing; a legacy CRM; a boundary port
     to an ML platform), generate its source data deterministically, check it (validation and policies) and
-    deploy it on the embedded defaults: a SQLite registry and Delta tables under DIRECTORY/.meshplane."""
+    deploy it on the embedded defaults: a SQLite registry and Delta tables under DIRECTORY/.meshplane, run every
+    pipeline, and serve the marketplace over it until Ctrl-C (unless --no-serve)."""
     from meshplane.demo import write_demo  # the generator pulls in DuckDB: load it only when asked
 
     customers = max(1, round(BASE_CUSTOMERS * scale))
@@ -67,6 +76,7 @@ def demo(
     batch: BatchResult | None = None
     if deploy and not has_errors(result.diagnostics):
         with open_session(directory) as session:
+            grant_input_ports(session)  # each consumer's owners ask, each producer's owners approve: gating passes
             outcomes = deploy_with_progress(session, session.select(None), quiet=fmt is Format.JSON)
             if run and all(o.ok for o in outcomes):
                 from meshplane.runtime.runner import run_all
@@ -122,3 +132,11 @@ def demo(
                 out.print(f"[yellow]skipped[/] {dp_id}: {why}")
     if has_errors(result.diagnostics) or failed or runs_failed:
         raise typer.Exit(1)
+    if serve and outcomes:
+        serve_app(
+            make_app(directory, None),
+            host,
+            port,
+            what=f"The marketplace over the demo mesh at {directory} is",
+            to_stderr=fmt is Format.JSON,
+        )

@@ -71,6 +71,7 @@ class LineageGraph:
     #: What the graph could not show (descriptors that did not load, references to unknown products).
     problems: list[str] = field(default_factory=list)
     workspace: Workspace | None = field(default=None, repr=False, compare=False)
+    _edge_keys: set[tuple[str, str, EdgeKind]] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def workspace_root(self) -> Path | None:
@@ -82,7 +83,13 @@ class LineageGraph:
         return self.nodes.setdefault(node.id, node)
 
     def add_edge(self, edge: Edge) -> None:
-        if not any((e.source, e.target, e.kind) == (edge.source, edge.target, edge.kind) for e in self.edges):
+        """Add ``edge`` unless one with the same ends and kind is there (a set lookup: whole meshes have
+        thousands of edges; ``edges`` may also be assigned directly, so the set is rebuilt when it drifts)."""
+        key = (edge.source, edge.target, edge.kind)
+        if len(self._edge_keys) != len(self.edges):
+            self._edge_keys = {(e.source, e.target, e.kind) for e in self.edges}
+        if key not in self._edge_keys:
+            self._edge_keys.add(key)
             self.edges.append(edge)
 
     # -- looking things up -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from meshplane.adapters.base import Operation, ProvisionRequest, ProvisionResult
 from meshplane.adapters.catalog import adapter_for
 from meshplane.errors import InvalidInputError, MeshplaneError, NotFoundError
 from meshplane.provisioning.context import Target, actor
+from meshplane.provisioning.gating import require_input_grants
 from meshplane.provisioning.planning import Plan, make_plan, previous_components, request_for
 from meshplane.registry import ComponentState, ComponentUpdate, Deployment, Lease, Registry, new_owner
 from meshplane.spec.model import DataProduct
@@ -76,6 +77,7 @@ class Coordinator:
         PROVISIONING before it runs, then record every result with the deployment and the plan's end in one
         transaction, and release. A crash anywhere leaves a state the next deploy plans from and converges."""
         env = self.target.environment
+        require_input_grants(self.registry, dp, env, self.target.mesh)
         lease = self.registry.acquire(dp.id, env, lock_owner())
         try:
             deployment, states = self.registry.snapshot(dp.id, env)

@@ -151,5 +151,6 @@ class AuditRow(Base):
 
 
 # Tables defined in their own modules, imported here so ``Base.metadata`` (Alembic, the schema test) has them all.
+import meshplane.registry.access_models  # noqa: E402
 import meshplane.registry.market_models  # noqa: E402
 import meshplane.registry.run_models  # noqa: E402, F401

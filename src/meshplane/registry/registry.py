@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meshplane.registry import convert, leases
+from meshplane.registry.access import AccessRecords
 from meshplane.registry.engine import WRITE, display, ensure_database, make_engine, resolve_url, translated
 from meshplane.registry.errors import ConcurrentDeployError, RegistryError, RegistryNotFoundError
 from meshplane.registry.locking import actor_of, backoff, qualify
@@ -42,6 +43,7 @@ from meshplane.registry.records import (
     status_of,
     utcnow,
 )
+from meshplane.registry.reviews import ReviewRecords
 from meshplane.registry.runs import RunRecords
 
 #: Log lines kept per component: enough to see why the last few runs failed, small enough to read whole.
@@ -99,9 +101,19 @@ class Registry:
             yield s
 
     @property
+    def access(self) -> AccessRecords:
+        """Access requests, grants and the outbox (see ``registry/access.py``)."""
+        return AccessRecords(self._tx)
+
+    @property
     def runs(self) -> RunRecords:
         """Pipeline run records: start, take over, update, finish, list (see ``registry/runs.py``)."""
         return RunRecords(self._tx)
+
+    @property
+    def reviews(self) -> ReviewRecords:
+        """Ratings, reviews and the FAQ of data products (see ``registry/reviews.py``)."""
+        return ReviewRecords(self._tx)
 
     # -- deployments ---------------------------------------------------------------------------------
     def deployment(self, dp_id: str, environment: str) -> Deployment | None:

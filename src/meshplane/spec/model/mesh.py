@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from meshplane.spec.ids import NAME_PATTERN
 from meshplane.spec.model.base import SpecModel
@@ -102,6 +102,38 @@ class Opa(SpecModel):
     url: str
 
 
+class AccessSettings(SpecModel):
+    """How access is governed. ``deployGating``: which input ports need an approved grant before a data product
+    deploys — reads across a domain boundary (the default; one team owns a whole domain), ``all`` reads of
+    another data product, or ``off``."""
+
+    deploy_gating: Literal["cross-domain", "all", "off"] = "cross-domain"
+
+
+class Oidc(SpecModel):
+    """An OpenID Connect provider whose RS256/ES256 tokens the API accepts besides Meshplane's own.
+    Give ``jwksUrl`` or a PEM ``publicKey``."""
+
+    issuer: str
+    audience: str | None = None
+    jwks_url: str | None = Field(default=None, pattern=r"^https?://")
+    public_key: str | None = None
+    user_claim: str = "sub"
+    groups_claim: str = "groups"
+    #: Trust the provider's group claim instead of the groups of mesh.yaml.
+    groups_from_token: bool = False
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Oidc:
+        if not self.jwks_url and not self.public_key:
+            raise ValueError("give `jwksUrl` (the provider's keys) or `publicKey` (a PEM key) to verify its tokens")
+        return self
+
+
+class Auth(SpecModel):
+    oidc: Oidc | None = None
+
+
 class Mesh(SpecModel):
     api_version: Literal["meshplane/v1"] = API_VERSION
     name: str = Field(pattern=f"^{NAME_PATTERN}$")
@@ -117,6 +149,8 @@ class Mesh(SpecModel):
     policy_packs: list[PolicyPack] = Field(default_factory=lambda: [PolicyPack(name="builtin")])
     policies: str = "policies"
     opa: Opa | None = None
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    auth: Auth = Field(default_factory=Auth)
     #: Adapters beyond the installed ones, e.g. an existing Witboost specific provisioner.
     tech_adapters: list[RemoteTechAdapter] = Field(default_factory=list)
 
