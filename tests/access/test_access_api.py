@@ -102,3 +102,20 @@ def test_the_signin_cookie_works_and_a_token_can_be_traded_for_it(client: TestCl
     token = client.post("/api/v1/token", json={"ttlHours": 1}).json()["token"]
     client.cookies.clear()
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["user"] == "bob"
+
+
+def test_ports_and_products_are_named_as_in_queries(client: TestClient, mini_mesh: Path):
+    bob, alice = _auth(mini_mesh, "bob"), _auth(mini_mesh, "alice")
+    purpose = "a quarterly customer count for sales"
+    typo = client.post("/api/v1/access/requests", json={"port": "customer.custmers.customers", "purpose": purpose},
+                       headers=bob)  # fmt: skip
+    assert typo.status_code == 404
+    assert typo.json()["error"]["hint"] == "did you mean customer.customers.customers?"
+    no_port = client.post("/api/v1/access/requests", json={"port": "customers", "purpose": purpose}, headers=bob)
+    assert no_port.status_code == 422 and "customer.customers.customers" in no_port.json()["error"]["hint"]
+    made = client.post("/api/v1/access/requests", json={"port": "customer.customers.customers", "purpose": purpose},
+                       headers=bob)  # fmt: skip
+    assert made.status_code == 201 and made.json()["dataProduct"] == CUSTOMERS
+    for ref in ("customer.customers", "Customers", "customers_v1", CUSTOMERS):  # (a / cannot sit in a path segment)
+        answer = client.get(f"/api/v1/access/products/{ref}/grants", headers=alice)
+        assert answer.status_code == 200, (ref, answer.text)

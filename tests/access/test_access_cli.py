@@ -29,7 +29,7 @@ def test_a_cross_domain_input_port_deploys_only_once_granted(cli, mesh: Path):
     refused = cli("deploy", "orders", "--mesh", mesh)
     assert refused.code == 1
     assert f"{ORDERS} cannot deploy in dev: no approved grant for its input port(s) `customers`" in refused.err
-    assert f"meshplane access request {CUSTOMERS}.customers --for-product {ORDERS}" in refused.err
+    assert f"meshplane access request customer.customers.customers --for-product {ORDERS}" in refused.err
 
     asked = cli("access", "request", "customers.customers", "--for-product", "orders", "--purpose", PURPOSE,
                 "--as", "bob", "--mesh", mesh, "-f", "json")  # fmt: skip
@@ -102,3 +102,57 @@ def test_token_issue_prints_a_token_the_api_accepts(cli, mesh: Path):
     claims = jwt.decode(result.out.strip(), load_secret(mesh), algorithms=["HS256"], audience="meshplane")
     assert claims["sub"] == "alice" and claims["groups"] == ["customer-team"] and claims["iss"] == "meshplane:mini"
     assert cli("token", "issue", "mallory", "--mesh", mesh).code == 1
+
+
+def test_ports_are_named_as_in_queries_and_listings_fit_80_columns(cli, mesh: Path, monkeypatch: pytest.MonkeyPatch):
+    from meshplane.cli import console
+
+    assert cli("deploy", "customers", "--mesh", mesh).code == 0
+    purpose = "a quarterly count of customers per region, for the board's growth review"
+    asked = cli("access", "request", "customer.customers.customers", "--purpose", purpose, "--expires", "30d",
+                "--as", "bob", "--mesh", mesh)  # fmt: skip
+    assert asked.code == 0, asked.err
+    assert asked.out.startswith("Request 1 on customer.customers.customers until 20") and "PENDING" in asked.out
+    again = cli("access", "request", '"Customer"/Customers.customers', "--purpose", purpose, "--as", "bob",
+                "--mesh", mesh)  # fmt: skip
+    assert again.code == 1 and "already has request 1 pending" in again.err
+    typo = cli("access", "request", "customer.custmers.customers", "--purpose", purpose, "--as", "bob", "--mesh", mesh)
+    assert typo.code == 1 and "did you mean customer.customers.customers?" in typo.err
+
+    monkeypatch.setattr(console.out, "_width", 80)  # a classic terminal, whatever COLUMNS said
+    approved = cli("access", "approve", "1", "--filter", "customer_id LIKE 'C-1%'", "--mask", "customer_id=hash",
+                   "--as", "alice", "--mesh", mesh)  # fmt: skip
+    assert approved.code == 0, approved.err
+    assert approved.out.startswith(
+        "Approved grant 1 (request 1): bob reads customer.customers.customers where \"customer_id\" LIKE 'C-1%'; "
+        "masked customer_id=hash, email=redact; until 20"
+    )
+    for args in (["--as", "bob"], ["--grants", "--as", "bob"], ["--grants", "--as", "alice"]):
+        listed = cli("access", "list", *args, "--mesh", mesh)
+        assert listed.code == 0, listed.err
+        assert max(len(line) for line in listed.out.splitlines()) <= 80, listed.out
+        assert "urn:dmb" not in listed.out and "customer/customers" in listed.out
+    mine = cli("access", "list", "--mine", "--as", "bob", "--mesh", mesh).out
+    [row] = [line for line in mine.splitlines() if line.startswith("1 ")]
+    assert "APPROVED" in row and "a quarterly count of c…" in row  # cut, not wrapped
+    full = json.loads(cli("access", "list", "--as", "bob", "--mesh", mesh, "-f", "json").out)
+    assert full["mine"][0]["dataProduct"] == CUSTOMERS and full["mine"][0]["purpose"] == purpose
+
+    revoked = cli("access", "revoke", "1", "--as", "bob", "--mesh", mesh)
+    assert revoked.out == "Revoked grant 1 (request 1): bob no longer reads customer.customers.customers\n"
+
+
+def test_warnings_follow_the_output_on_stderr(cli, mesh: Path, monkeypatch: pytest.MonkeyPatch):
+    """A decision PostgreSQL could not apply yet is still printed (as JSON, intact), then warned about."""
+    from meshplane.access import AccessService
+
+    def unreachable(self: AccessService, grants: object) -> None:
+        self.warnings.append("customer/customers in dev: PostgreSQL not updated: server down")
+
+    assert cli("deploy", "customers", "--mesh", mesh).code == 0
+    asked = cli("access", "request", "customers.customers", "--purpose", PURPOSE, "--as", "bob", "--mesh", mesh)
+    assert asked.code == 0, asked.err
+    monkeypatch.setattr(AccessService, "_enforce", unreachable)
+    approved = cli("access", "approve", "1", "--as", "alice", "--mesh", mesh, "-f", "json")
+    assert approved.code == 0 and json.loads(approved.out)["state"] == "ACTIVE"
+    assert approved.err.startswith("warning: customer/customers in dev: PostgreSQL not updated")

@@ -97,7 +97,7 @@ def test_authorize_port_explains_how_to_ask(registry: Registry):
     svc = service(registry)
     with pytest.raises(PermissionDeniedError) as err:
         svc.authorize_port(who("tom"), ORDERS_1, "orders", "dev")
-    assert "meshplane access request urn:dmb:dp:sales:orders:1.orders" in (err.value.hint or "")
+    assert "meshplane access request sales.orders.orders " in (err.value.hint or "")
     with pytest.raises(NotFoundError):
         svc.authorize_port(who("tom"), ORDERS_2, "orders", "dev")
     _granted(registry)

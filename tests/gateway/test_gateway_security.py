@@ -274,7 +274,7 @@ def test_limits_are_named(gateway: Gateway, world: World, grants: list[PortGrant
 def test_refused_port_says_how_to_ask(gateway: Gateway, world: World, grants: list[PortGrant]) -> None:
     with pytest.raises(PermissionDeniedError) as caught:
         gateway.run("SELECT * FROM hr.staff.payroll", grants, world.directory(), environment="dev")
-    assert "meshplane access request urn:dmb:dp:hr:staff:1.payroll" in (caught.value.hint or "")
+    assert "meshplane access request hr.staff.payroll --purpose" in (caught.value.hint or "")
 
 
 def test_suite_counts(

@@ -234,3 +234,14 @@ def test_an_unexpected_error_is_a_500_with_a_reference_and_no_traceback(demo: Pa
         assert "reference" in error["message"] and "secret" not in str(error)
         page = client.get("/boom", headers={"accept": "text/html"})
         assert page.status_code == 500 and "secret" not in page.text and "Traceback" not in page.text
+
+
+def test_a_body_that_is_not_json_is_invalid_input_not_a_bare_400(client: TestClient, demo: Path) -> None:
+    r = client.post(
+        "/api/v1/products/urn:dmb:dp:billing:invoices:1/reviews",
+        content=b"\x1a\xff not json",
+        headers={**bearer(demo, "tom"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["type"] == "InvalidInputError" and "not valid JSON" in error["message"] and "/docs" in error["hint"]

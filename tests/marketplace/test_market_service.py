@@ -91,6 +91,7 @@ def test_search_hits_carry_what_a_consumer_chooses_by(market: Marketplace) -> No
         ({"sort": "price"}, "sort"),
         ({"quality": ["great"]}, "quality"),
         ({"q": "x" * 501}, "q"),
+        ({"domian": ["sales"]}, "domian"),  # a misspelt filter must not silently widen the search
     ],
 )
 def test_bad_search_parameters_name_the_field(market: Marketplace, kwargs: dict, field: str) -> None:
@@ -138,6 +139,8 @@ def test_product_page_ports_have_contract_freshness_samples_and_snippets(market:
     assert all(str(row["cid"]).startswith("CID-") for row in sample.rows)  # not protected: shown
     assert any(q.summary for q in customers.contract.quality)
     assert "FROM customer.customer_master.customers" in customers.how_to_consume.sql
+    snippet = customers.how_to_consume
+    assert snippet.query.startswith("SELECT cid") and snippet.sql == f"meshplane query '{snippet.query}'"
     assert "meshplane read customer_master.customers" in customers.how_to_consume.cli
     assert customers.location in customers.how_to_consume.python
     assert {c.data_product for c in customers.consumers} == {CUSTOMER_360}

@@ -10,14 +10,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-from meshplane.errors import InvalidInputError, NotFoundError
+from meshplane.access.naming import Names
+from meshplane.errors import NotFoundError
 from meshplane.registry import Registry
 from meshplane.spec.ids import DataProductId
 from meshplane.spec.model import PROTECTED_CLASSIFICATIONS, DataProduct, OutputPort
 
 
 class Catalog:
-    """Data products of one environment, found by id, ``domain/name`` or name."""
+    """Data products of one environment, found by any of their names (:mod:`meshplane.access.naming`)."""
 
     def __init__(self, registry: Registry, environment: str, extra: Iterable[DataProduct] = ()) -> None:
         self.registry = registry
@@ -61,24 +62,22 @@ class Catalog:
             found.setdefault(dp_id, dp)
         return list(found.values())
 
+    def names(self) -> Names:
+        """Every name of the products here and their ports (see :mod:`meshplane.access.naming`); a name
+        without a major means the highest deployed major."""
+        deployed = self.deployed()
+        products = {dp.id: dp for dp in deployed}
+        for dp_id, dp in self._extra.items():
+            products.setdefault(dp_id, dp)
+        return Names(products.values(), self.environment, preferred={dp.id for dp in deployed})
+
     def resolve(self, ref: str) -> DataProduct:
-        """A data product by id, ``domain/name`` or name; a name shared by several majors must be an id."""
-        direct = self.get(ref)
-        if direct is not None:
-            return direct
-        products = self.all()
-        matches = [dp for dp in products if ref in (dp.id, f"{dp.domain}/{dp.name}", dp.name)]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            ids = ", ".join(sorted(dp.id for dp in matches))
-            raise InvalidInputError(f"`{ref}` names several data products: {ids}", hint="name it by its id")
-        names = sorted({dp.name for dp in products} | {dp.id for dp in products})
-        close = difflib.get_close_matches(ref, names, n=3)
-        raise NotFoundError(
-            f"no data product `{ref}` in {self.environment}",
-            hint=f"did you mean {', '.join(close)}?" if close else "see `meshplane status`",
-        )
+        """A data product by id, ``domain/name``, ``domain.name``, name or ``name_v<major>``."""
+        return self.get(ref) or self.names().product(ref)
+
+    def resolve_port(self, ref: str) -> tuple[DataProduct, OutputPort]:
+        """An output port by any name the gateway or people use: ``domain.product.port`` and the rest."""
+        return self.names().port(ref)
 
     def majors(self, dp_id: str) -> list[DataProduct]:
         """Every deployed major of the product ``dp_id`` belongs to, oldest first."""
@@ -106,14 +105,6 @@ def columns_of(port: OutputPort) -> dict[str, str]:
 def protected_columns(port: OutputPort) -> list[str]:
     """Columns classified PII or sensitive: masked unless a grant unmasks them."""
     return [c.name for c in port.data_contract.columns if c.classification in PROTECTED_CLASSIFICATIONS]
-
-
-def split_port_ref(text: str) -> tuple[str, str]:
-    """``DP.PORT`` → (DP, PORT), split at the last dot (ids contain no dots after the major; names may)."""
-    dp, sep, port = text.rpartition(".")
-    if not sep or not dp or not port:
-        raise InvalidInputError(f"`{text}` does not name a port", hint="write DP.PORT, e.g. orders.orders")
-    return dp, port
 
 
 def _same_product(dp_id: str, base: DataProductId) -> bool:

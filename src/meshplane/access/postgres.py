@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import errors, sql
+from psycopg import sql
 
 from meshplane.access.catalog import columns_of, protected_columns
 from meshplane.access.model import effective_masks
 from meshplane.access.rowfilter import to_dialect
 from meshplane.adapters.base import ProvisionRequest
 from meshplane.adapters.catalog import adapter_for
-from meshplane.adapters.pg_common import connect, lock, qualified, redact, table_oid
+from meshplane.adapters.pg_common import connect, ensure_role, lock, qualified, redact, table_oid
 from meshplane.adapters.postgres import GRANTS_TABLE, PostgresAdapter
 from meshplane.errors import MeshplaneError, NotFoundError
 from meshplane.identity import Directory
@@ -122,7 +122,7 @@ def enforce(
         wanted: set[Desired] = set()
         for grant in grants:
             role = role_name(grant.principal_kind, grant.principal, prefix)
-            if _ensure_role(cur, role):
+            if ensure_role(cur, role):
                 logs.append(f"created role {role}")
             if grant.principal_kind is PrincipalKind.GROUP:
                 logs.extend(_sync_members(cur, role, grant.principal, directory, prefix))
@@ -267,7 +267,7 @@ def _sync_members(
     have = {str(r[0]) for r in cur.fetchall() if str(r[0]).startswith(user_prefix)}
     logs: list[str] = []
     for member in sorted(wanted - have):
-        _ensure_role(cur, member)
+        ensure_role(cur, member)
         cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group_role), sql.Identifier(member)))
         logs.append(f"{member} joined {group_role}")
     for member in sorted(have - wanted):
@@ -279,19 +279,3 @@ def _sync_members(
 def _role_exists(cur: psycopg.Cursor[Any], role: str) -> bool:
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
     return cur.fetchone() is not None
-
-
-def _ensure_role(cur: psycopg.Cursor[Any], role: str) -> bool:
-    if _role_exists(cur, role):
-        return False
-    try:
-        with cur.connection.transaction():  # a savepoint: another sync may create it first
-            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-    except (errors.DuplicateObject, errors.UniqueViolation):
-        return False
-    except errors.InsufficientPrivilege as exc:
-        raise MeshplaneError(
-            f"cannot create role `{role}`: the provisioning user lacks CREATEROLE",
-            hint="grant CREATEROLE to the provisioning user, or create the role beforehand",
-        ) from exc
-    return True

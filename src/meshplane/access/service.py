@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from meshplane.access.catalog import Catalog, columns_of, port_of, protected_columns, split_port_ref
+from meshplane.access.catalog import Catalog, columns_of, port_of, protected_columns
 from meshplane.access.model import OWNER_GRANT, PortGrant, combine, effective_masks, parse_masks
 from meshplane.access.rowfilter import validate_row_filter
 from meshplane.errors import (
@@ -87,21 +87,13 @@ class AccessService:
         return sorted({p for p in (dp.owner, dp.owner_group, team) if p})
 
     def resolve_port(self, ref: str, environment: str | None = None) -> tuple[DataProduct, OutputPort]:
-        """``DP.PORT`` → the data product and its output port, trying each dot from the right (names may
-        contain dots)."""
-        catalog = self.catalog(environment)
-        split_port_ref(ref)  # a clear error for text without any dot
-        last: Exception | None = None
-        cut = len(ref)
-        while (cut := ref.rfind(".", 0, cut)) > 0:
-            try:
-                dp = catalog.resolve(ref[:cut])
-            except (NotFoundError, InvalidInputError) as exc:
-                last = exc
-                continue
-            return dp, port_of(dp, ref[cut + 1 :])
-        assert last is not None
-        raise last
+        """A port by any of its names: ``domain.product.port`` as in gateway SQL, ``product.port``,
+        ``product_v2.port``, ``DP_ID.port`` (:mod:`meshplane.access.naming`)."""
+        return self.catalog(environment).resolve_port(ref)
+
+    def port_name(self, dp_id: str, port: str, environment: str | None = None) -> str:
+        """The name people write for a port (``sales.orders.orders``), as hints print it."""
+        return self.catalog(environment).names().port_name(dp_id, port)
 
     # -- requests ------------------------------------------------------------------------------------
     def request(
@@ -115,7 +107,8 @@ class AccessService:
         for_group: str | None = None,
         environment: str | None = None,
     ) -> AccessRequest:
-        """File a request for read access to ``DP.PORT``, for the caller, a group of theirs or a product they own."""
+        """File a request for read access to a port (any of its names, e.g. ``sales.orders.orders``), for the
+        caller, a group of theirs or a product they own."""
         env = environment or self.environment
         dp, port = self.resolve_port(port_ref, env)
         purpose = (purpose or "").strip()
@@ -403,9 +396,10 @@ class AccessService:
             if grant.dp_id == dp_id and grant.port == port:
                 return grant
         who = identity.data_product or identity.user
+        name = self.port_name(dp_id, port, environment)
         raise PermissionDeniedError(
-            f"{who} has no grant on {dp_id} port {port} in {environment}",
-            hint=f'request access with `meshplane access request {dp_id}.{port} --purpose "…"`',
+            f"{who} has no grant on {name} ({dp_id} port `{port}`) in {environment}",
+            hint=f'request access with `meshplane access request {name} --purpose "…"`',
         )
 
     def _decidable(self, identity: Identity, req: AccessRequest, verb: str) -> tuple[DataProduct, OutputPort]:

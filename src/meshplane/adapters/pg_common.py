@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 
 from meshplane.adapters.schema import column_from_pg
 from meshplane.errors import InvalidInputError, MeshplaneError, NotFoundError
@@ -91,6 +91,25 @@ def lock(cur: psycopg.Cursor[Any], key: str) -> None:
     """Serialize Meshplane's DDL on one schema until the transaction ends (``CREATE … IF NOT EXISTS``
     alone still races on the catalog's unique indexes)."""
     cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"meshplane:{key}",))
+
+
+def ensure_role(cur: psycopg.Cursor[Any], role: str) -> bool:
+    """Create the role (NOLOGIN: people log in as themselves and are members) unless it exists; True when
+    created. Shared by the adapter (table grants) and access enforcement (grant roles)."""
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    if cur.fetchone() is not None:
+        return False
+    try:
+        with cur.connection.transaction():  # a savepoint: another sync or database may create the role first
+            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+    except (errors.DuplicateObject, errors.UniqueViolation):
+        return False
+    except errors.InsufficientPrivilege as exc:
+        raise MeshplaneError(
+            f"cannot create role `{role}`: the provisioning user lacks CREATEROLE",
+            hint="grant CREATEROLE to the provisioning user, or create the role beforehand",
+        ) from exc
+    return True
 
 
 def table_oid(cur: psycopg.Cursor[Any], schema: str, table: str) -> int | None:

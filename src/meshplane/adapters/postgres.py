@@ -37,6 +37,7 @@ from meshplane.adapters.pg_common import (
     check_identifier,
     connect,
     describe,
+    ensure_role,
     live_columns,
     lock,
     qualified,
@@ -394,7 +395,7 @@ class PostgresAdapter:
         before = {str(r[0]) for r in cur.fetchall()}
         for principal in wanted:
             role = sql.Identifier(principal)
-            if _ensure_role(cur, principal) and created is not None:
+            if ensure_role(cur, principal) and created is not None:
                 created.append(principal)
             cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, role))
             cur.execute(sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(table, role))
@@ -417,21 +418,3 @@ class PostgresAdapter:
             if cur.fetchone() is None:  # no other table in this schema granted to them
                 cur.execute(sql.SQL("REVOKE USAGE ON SCHEMA {} FROM {}").format(schema, role))
         return revoked
-
-
-def _ensure_role(cur: psycopg.Cursor[Any], role: str) -> bool:
-    """Create the role (NOLOGIN: people log in as themselves and are members) unless it exists."""
-    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
-    if cur.fetchone() is not None:
-        return False
-    try:
-        with cur.connection.transaction():  # a savepoint: another database may create the role first
-            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-    except (errors.DuplicateObject, errors.UniqueViolation):
-        return False
-    except errors.InsufficientPrivilege as exc:
-        raise MeshplaneError(
-            f"cannot create role `{role}`: the provisioning user lacks CREATEROLE",
-            hint="grant CREATEROLE to the provisioning user, or create the role beforehand",
-        ) from exc
-    return True

@@ -6,7 +6,9 @@ registry), so it can be exercised alone:
 1. the SQL is checked by sqlglot: one read-only query; the three-part names it reads;
 2. each name resolves to a port the caller is granted (else: unknown table → the names that can be used;
    a real port without a grant → PermissionDeniedError saying how to ask) and to a snapshot: the latest
-   version, ``--as-of`` or a per-table ``"port@v3"``;
+   version, ``--as-of`` or a per-table ``"port@v3"`` (a past version shows only the columns the port has
+   now: grants and PII masks are written against today's columns, so a column dropped or renamed since —
+   perhaps because it was PII — must not come back through time travel; owners see the history as it was);
 3. in a fresh connection of a locked database, DuckDB's own parser checks the same SQL against exactly the
    views about to exist; each snapshot is registered under an unguessable name, filtered in the scan, and a
    view with the consumer's name masks its columns;
@@ -25,8 +27,8 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from meshplane.access.model import PortGrant
-from meshplane.errors import NotFoundError, PermissionDeniedError
+from meshplane.access.model import OWNER_GRANT, PortGrant
+from meshplane.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from meshplane.gateway import policy
 from meshplane.gateway.names import AsOf, Names, PortRef, TableName, display
 from meshplane.gateway.sandbox import Limits, Sandbox, SandboxPool
@@ -148,8 +150,9 @@ class Gateway:
         targets = self._resolve(checked.tables, Names(by_port), directory, environment, as_of)
         with trace.phase("sandbox"):
             box = self.pool.acquire(limits)
-            if self.salt:
-                box.redact[self.salt] = "<secret>"
+            if self.salt:  # as written in the view's SQL, too (quotes doubled)
+                for form in (self.salt, self.salt.replace("'", "''")):
+                    box.redact[form] = "<secret>"
         try:
             with trace.phase("verify"):
                 verify_with_duckdb(box.con, checked.sql, set(targets))
@@ -163,6 +166,9 @@ class Gateway:
                             box.redact[form] = f"<storage of {ref.name}>"
                         version, dataset = self.snapshots.read(uri, _describe(ref), at)
                     port_grants = by_port[ref]
+                    if at is not None and any(g.grant_id != OWNER_GRANT for g in port_grants):
+                        with trace.phase("snapshots"):
+                            dataset = self._as_current(dataset, uri, ref)
                     with trace.phase("views"):
                         views[key] = self._view(box, dataset, port_grants, str(ref))
                     ids = tuple(str(g.grant_id) for g in port_grants)
@@ -209,13 +215,26 @@ class Gateway:
             ref = found[0]
             return PermissionDeniedError(
                 f"you have no grant on {ref.name} ({ref.dp_id} port `{ref.port}`) in {environment}",
-                hint=f'request access with `meshplane access request {ref.dp_id}.{ref.port} --purpose "…"`',
+                hint=f'request access with `meshplane access request {ref.name} --purpose "…"`',
             )
         close = did_you_mean(shown, usable)
         return NotFoundError(
             f"no table `{shown}` among the ports you can query",
             hint=close or f"tables you can query: {listing}",
         )
+
+    def _as_current(self, dataset: pads.Dataset, uri: str, ref: PortRef) -> pads.Dataset:
+        """A past snapshot with only the columns the port has now (see ``policy.current_columns``)."""
+        _, latest = self.snapshots.read(uri, _describe(ref), None)
+        kept = policy.current_columns(dataset.schema, latest.schema)
+        if len(kept) == len(dataset.schema):
+            return dataset
+        if not len(kept):
+            raise InvalidInputError(
+                f"{ref.name} had none of its current columns at that point in its history",
+                hint="time travel shows the columns the port has now; pick a later version",
+            )
+        return dataset.replace_schema(kept)
 
     def _view(self, box: Sandbox, dataset: pads.Dataset, grants: Sequence[PortGrant], what: str) -> str:
         """Register the snapshot's branches and return the SELECT of the consumer's view."""

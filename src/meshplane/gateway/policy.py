@@ -157,6 +157,23 @@ def _escape(text: str) -> str:
     return text.replace("'", "''")
 
 
+def current_columns(past: pa.Schema, current: pa.Schema) -> pa.Schema:
+    """The fields of a past snapshot that the port still has: same name (case-insensitively), and the same
+    type or, for a plain value, any plain type (a widened integer is the same column; a struct that lost a
+    field is not — the lost field would show unmasked)."""
+    now = {f.name.lower(): f.type for f in current}
+    kept = []
+    for f in past:
+        wanted = now.get(f.name.lower())
+        if wanted is not None and (f.type == wanted or (not _nested(f.type) and not _nested(wanted))):
+            kept.append(f)
+    return pa.schema(kept)
+
+
+def _nested(t: pa.DataType) -> bool:
+    return bool(pa.types.is_nested(t) or pa.types.is_dictionary(t) or pa.types.is_union(t))
+
+
 def duckdb_types(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> dict[str, str]:
     """DuckDB's type names for an Arrow schema (read from an empty relation, so nothing is scanned)."""
     relation = con.from_arrow(schema.empty_table())

@@ -5,8 +5,15 @@
    gateway must resolve to grants.
 2. **DuckDB's own parser** (``json_serialize_sql``, which serializes SELECT statements only) then reads the
    very text that will run, so no difference between the parsers can smuggle anything through: one SELECT; every
-   base table is one of the views built for this request; no table function but ``unnest``, ``range`` and
-   ``generate_series``; no refused scalar function; no ``AT (…)`` clause.
+   base table is one of the views built for this request or a CTE; no table function but ``unnest``, ``range``
+   and ``generate_series``; no refused scalar function; no ``AT (…)`` clause; no table reference of a kind this
+   module does not know (a new DuckDB release adding one is refused, not waved through).
+
+A CTE may not take the name of anything a one-part table name reaches in the sandbox: DuckDB's catalog
+views (``duckdb_views`` shows every view's SQL, the salt of hash masks included; ``pg_class``, ``pg_settings``…)
+and the request's registered data (``__mp_…``). CTE scoping is subtler than a list of names — a CTE defined
+in a subquery is out of scope beside it, a non-recursive CTE's own name inside its body means the catalog's
+table — so rather than model the scopes, the names that could fall through to the catalog are refused.
 
 Functions are refused by a deny list, not admitted by an allow list. DuckDB ships some 800 functions and
 adds more every release; an allow list would break ordinary SQL on every upgrade, while the sandbox's
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -218,11 +226,45 @@ def verify_with_duckdb(con: duckdb.DuckDBPyConnection, sql: str, views: set[Tabl
     if count != 1:
         raise InvalidInputError(f"DuckDB reads {count} statements in the query", hint="send one statement at a time")
     ctes = {str(name).lower() for name in _cte_names(tree)}
+    reachable = catalog_names(con)
+    for name in sorted(ctes):
+        if name in reachable or name.startswith(_RESERVED_PREFIXES):
+            raise InvalidInputError(
+                f"a CTE may not be named `{name}`: DuckDB would read its own catalog under that name",
+                hint="rename the CTE",
+            )
     for node in _dicts(tree):
         if "class" in node:
             _verify_expression(node)
-        elif isinstance(node.get("type"), str) and node["type"] in _TABLE_REFS:
+        elif _is_table_ref(node):
             _verify_table(node, views, ctes)
+
+
+#: CTE names refused whatever the catalog holds today: DuckDB's catalog families and the gateway's own names.
+_RESERVED_PREFIXES = ("duckdb_", "pg_", "sqlite_", "pragma_", "__")
+_CATALOG_SQL = """SELECT lower(view_name) FROM duckdb_views() WHERE schema_name IN ('main', 'pg_catalog')
+UNION SELECT lower(table_name) FROM duckdb_tables() WHERE schema_name IN ('main', 'pg_catalog')"""
+_catalog: frozenset[str] | None = None
+_catalog_lock = threading.Lock()
+
+
+def catalog_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """What a one-part table name can reach besides a CTE: the tables and views of the search path's schemas
+    (DuckDB's system views; ``information_schema`` is not on the path). Read once per process, from a sandbox
+    connection before anything of a request is registered in it."""
+    global _catalog
+    with _catalog_lock:
+        if _catalog is None:
+            _catalog = frozenset(str(row[0]) for row in con.execute(_CATALOG_SQL).fetchall())
+        return _catalog
+
+
+def _is_table_ref(node: dict[str, Any]) -> bool:
+    """A serialized TableRef: a known kind, or anything shaped like one (``type`` + ``alias`` + ``sample``)."""
+    kind = node.get("type")
+    if not isinstance(kind, str):
+        return False
+    return kind in _TABLE_REFS or ("alias" in node and "sample" in node)
 
 
 _TABLE_REFS = frozenset(

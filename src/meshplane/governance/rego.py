@@ -35,6 +35,12 @@ class RegoEvalError(Exception):
 
 
 def _regopy() -> Any:
+    # DuckDB must be loaded before rego-cpp: with regopy's native library loaded first, DuckDB later aborts
+    # the process ("double free or corruption") while running queries (duckdb 2.0, regopy 1.5.2). A process
+    # that evaluates policies and then checks data (the demo, the test suite, a server) hits it; loading
+    # DuckDB first is cheap and keeps the order safe. tests/governance/test_engine.py runs the bad order.
+    import duckdb  # noqa: F401
+
     try:
         import regopy
     except ImportError as exc:  # pragma: no cover - regopy is a core dependency

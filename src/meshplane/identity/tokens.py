@@ -34,6 +34,8 @@ DEFAULT_TTL = timedelta(hours=8)
 AUDIENCE = "meshplane"
 SECRET_ENV = "MESHPLANE_SECRET"
 SECRET_FILE = Path(".meshplane") / "secret"
+#: Characters a signing secret has at least (the generated one has 64).
+MIN_SECRET = 32
 LOCAL_ALGORITHM = "HS256"
 #: Asymmetric algorithms accepted from an OIDC provider; never "none", never HMAC with a public key.
 OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
@@ -102,7 +104,14 @@ def load_secret(mesh_root: Path, env: Mapping[str, str] | None = None) -> bytes:
     with mode 0600. A secret file others can read is refused (as ssh refuses such a key)."""
     environ = os.environ if env is None else env
     if environ.get(SECRET_ENV):
-        return environ[SECRET_ENV].encode()
+        given = environ[SECRET_ENV].encode()
+        if len(given.strip()) < MIN_SECRET:  # HS256 with a word for a key falls to a dictionary in seconds
+            raise AuthenticationError(
+                f"{SECRET_ENV} is too short ({len(given.strip())} characters)",
+                hint=f"use at least {MIN_SECRET} random characters, e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`",
+            )
+        return given
     path = mesh_root / SECRET_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -119,7 +128,7 @@ def load_secret(mesh_root: Path, env: Mapping[str, str] | None = None) -> bytes:
             hint=f"run `chmod 600 {path}`, or delete it to generate a new one (existing tokens stop working)",
         )
     secret = path.read_bytes().strip()
-    if len(secret) < 32:
+    if len(secret) < MIN_SECRET:
         raise AuthenticationError(f"the token secret {path} is too short", hint="delete it to generate a new one")
     return secret
 

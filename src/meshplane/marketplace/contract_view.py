@@ -4,6 +4,7 @@ terms, and how to start reading the port (SQL through the query gateway, Python,
 from __future__ import annotations
 
 import json
+import shlex
 
 from meshplane.marketplace.views import ColumnView, ContractView, ExpectationView, Sla, Snippets
 from meshplane.spec.model import (
@@ -122,7 +123,7 @@ def snippets(dp: DataProduct, port: str, location: str | None, columns: list[str
     ref = f"{dp.name}.{port}"
     relation = ".".join(_quoted(part) for part in (dp.domain, dp.name, port))  # the gateway's names
     shown = ", ".join(_quoted(c) for c in columns[:6]) or "*"
-    sql = f"meshplane query 'SELECT {shown} FROM {relation} LIMIT 10'"
+    query = f"SELECT {shown} FROM {relation} LIMIT 10"
     path = json.dumps(location or f"<{dp.name}/{port} table>")
     python = "\n".join(
         [
@@ -134,7 +135,7 @@ def snippets(dp: DataProduct, port: str, location: str | None, columns: list[str
         ]
     )
     cli = f"meshplane read {ref} --limit 10 --format json"
-    return Snippets(sql=sql, python=python, cli=cli)
+    return Snippets(sql=f"meshplane query {shlex.quote(query)}", query=query, python=python, cli=cli)
 
 
 def _quoted(name: str) -> str:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from meshplane.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from meshplane.history.changelog import changelog
@@ -162,41 +162,12 @@ class Marketplace:
         return [cat_state.memo[("model", i)] for i in wanted if ("model", i) in cat_state.memo]
 
     # -- search --------------------------------------------------------------------------------------
-    def search(
-        self,
-        q: str | None = None,
-        *,
-        domain: Sequence[str] = (),
-        kind: Sequence[str] = (),
-        maturity: Sequence[str] = (),
-        status: Sequence[str] = (),
-        quality: Sequence[str] = (),
-        tag: Sequence[str] = (),
-        polyseme: Sequence[str] = (),
-        page: int = 1,
-        per_page: int = 20,
-        sort: str = "relevance",
-    ) -> SearchResult:
+    def search(self, q: str | None = None, **options: Unpack[finder.SearchOptions]) -> SearchResult:
         """Full text over names, descriptions, columns, tags and polysemes; facets by domain, kind, maturity,
-        status and quality. ``took_ms`` includes the registry freshness check."""
+        status and quality (see ``finder.SearchOptions``). ``took_ms`` includes the registry freshness check."""
         started = time.perf_counter()
         cat_state, live_state = self._state()
-        result = finder.search(
-            cat_state,
-            live_state,
-            self.mesh,
-            q,
-            domain=domain,
-            kind=kind,
-            maturity=maturity,
-            status=status,
-            quality=quality,
-            tag=tag,
-            polyseme=polyseme,
-            page=page,
-            per_page=per_page,
-            sort=sort,
-        )
+        result = finder.search(cat_state, live_state, self.mesh, q, **options)
         result.took_ms = round((time.perf_counter() - started) * 1000, 3)
         return result
 

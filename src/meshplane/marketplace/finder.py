@@ -6,8 +6,8 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Sequence
-from typing import cast, get_args
+from collections.abc import Mapping, Sequence
+from typing import TypedDict, Unpack, cast, get_args
 
 from meshplane.errors import InvalidInputError
 from meshplane.marketplace.live import summary
@@ -18,6 +18,8 @@ from meshplane.spec.model import Mesh
 
 QUERY_MAX = 500
 PER_PAGE_MAX = 100
+#: The filters a search takes: the facets, then labels (a tag or polyseme link on a product page).
+FILTERS = (*FACETS, "tag", "polyseme")
 
 
 def _choice(values: Sequence[str], field_name: str, allowed: Sequence[str] | None = None) -> list[str]:
@@ -34,25 +36,34 @@ def _choice(values: Sequence[str], field_name: str, allowed: Sequence[str] | Non
     return found
 
 
+class SearchOptions(TypedDict, total=False):
+    """What narrows, orders and pages a search, besides the words: facet and label filters (OR within one,
+    AND across them), ``page`` (from 1), ``per_page`` (1 to 100) and ``sort``. The facade and this module
+    take them as keywords (``market.search("cust", domain=["sales"], sort="rating")``)."""
+
+    domain: Sequence[str]
+    kind: Sequence[str]
+    maturity: Sequence[str]
+    status: Sequence[str]
+    quality: Sequence[str]
+    tag: Sequence[str]
+    polyseme: Sequence[str]
+    page: int
+    per_page: int
+    sort: str
+
+
 def search(
-    cat_state: CatalogState,
-    live_state: LiveState,
-    mesh: Mesh,
-    q: str | None = None,
-    *,
-    domain: Sequence[str] = (),
-    kind: Sequence[str] = (),
-    maturity: Sequence[str] = (),
-    status: Sequence[str] = (),
-    quality: Sequence[str] = (),
-    tag: Sequence[str] = (),
-    polyseme: Sequence[str] = (),
-    page: int = 1,
-    per_page: int = 20,
-    sort: str = "relevance",
+    cat_state: CatalogState, live_state: LiveState, mesh: Mesh, q: str | None = None, **options: Unpack[SearchOptions]
 ) -> SearchResult:
     """Full text over names, descriptions, columns, tags and polysemes, with facets; see ``search.py``."""
     started = time.perf_counter()
+    unknown = sorted(set(options) - SearchOptions.__optional_keys__)
+    if unknown:  # keywords are checked by mypy, not at run time: a typo must not silently widen a search
+        raise InvalidInputError(
+            f"unknown search option `{unknown[0]}`", hint=f"use: {', '.join(SearchOptions.__annotations__)}"
+        )
+    page, per_page, sort = options.get("page", 1), options.get("per_page", 20), options.get("sort", "relevance")
     text = (q or "").strip()
     if len(text) > QUERY_MAX:
         raise InvalidInputError(f"`q` is {len(text)} characters long; at most {QUERY_MAX}", hint="search shorter")
@@ -63,15 +74,9 @@ def search(
     orders = get_args(SortOrder)
     if sort not in orders:
         raise InvalidInputError(f"`sort` cannot be `{sort}`", hint=f"use one of: {', '.join(orders)}")
-    filters = {
-        "domain": _choice(domain, "domain"),
-        "kind": _choice(kind, "kind"),
-        "maturity": _choice(maturity, "maturity"),
-        "status": _choice(status, "status"),
-        "quality": _choice(quality, "quality", list(QUALITY_ORDER)),
-        "tag": _choice(tag, "tag"),
-        "polyseme": _choice(polyseme, "polyseme"),
-    }
+    allowed: dict[str, Sequence[str] | None] = {"quality": list(QUALITY_ORDER)}
+    given = cast(Mapping[str, Sequence[str]], options)  # every key in FILTERS is a list of text
+    filters = {name: _choice(given.get(name, ()), name, allowed.get(name)) for name in FILTERS}
     cat, live = cat_state.catalog, live_state.live
     query = parse_query(q if text else None)  # unstripped: a trailing space ends the last word
     found = cat.index.search(query, filters, facets={"quality": live_state.quality_sets})

@@ -184,7 +184,8 @@ class PortFreshness(View):
 
 
 class Snippets(View):
-    sql: str
+    sql: str = Field(description="`meshplane query` with a first SELECT over the port")
+    query: str = Field(description="That SELECT alone: for `POST /api/v1/query` or the marketplace's /query page")
     python: str
     cli: str
 

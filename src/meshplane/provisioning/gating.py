@@ -65,17 +65,26 @@ def missing_grants(
     ]
 
 
+def port_name(source: OutputPortSource) -> str:
+    """``domain.product.port`` (``product_vN`` past major 1): how people and the query gateway name a port."""
+    parts = source.data_product.split(":")
+    if len(parts) != 6:  # not a data product id: show it as written
+        return f"{source.data_product}.{source.port}"
+    domain, name, major = parts[3], parts[4], parts[5]
+    return f"{domain}.{name}{'' if major == '1' else f'_v{major}'}.{source.port}"
+
+
 def require_input_grants(registry: Registry, dp: DataProduct, environment: str, mesh: Mesh | None) -> None:
     """PermissionDeniedError naming every ungranted input port of ``dp`` and the command that asks for it."""
     mode = gating_mode(mesh)
     missing = missing_grants(registry, dp, environment, mode)
     if not missing:
         return
-    listed = ", ".join(f"`{p.name}` ({s.data_product}.{s.port})" for p, s in missing)
+    listed = ", ".join(f"`{p.name}` ({port_name(s)})" for p, s in missing)
     first = missing[0][1]
     raise PermissionDeniedError(
         f"{dp.id} cannot deploy in {environment}: no approved grant for its input port(s) {listed}",
-        hint=f"an owner of {dp.name} asks: `meshplane access request {first.data_product}.{first.port} "
+        hint=f"an owner of {dp.name} asks: `meshplane access request {port_name(first)} "
         f'--for-product {dp.id} --purpose "…"` and the producing team approves it; '
         f"or turn gating off with {GATING_ENV}=off",
     )

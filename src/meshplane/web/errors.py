@@ -35,6 +35,10 @@ from meshplane.registry import ConcurrentDeployError, ConcurrentRunError, LockLo
 
 log = logging.getLogger("meshplane.web")
 
+#: What FastAPI says when a request body cannot be decoded (it raises a bare 400 with this text).
+BODY_PARSE_ERROR = "There was an error parsing the body"
+BODY_HINT = "send a JSON object with `Content-Type: application/json`; see /docs for each operation's body"
+
 #: Most specific first: the first class an error is an instance of decides its status and ``type``.
 STATUS: tuple[tuple[type[MeshplaneError], int], ...] = (
     (QueryTimeoutError, 408),
@@ -182,6 +186,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         message = f"nothing at {request.url.path}"
     hint = "see /docs for the API's paths" if exc.status_code in (404, 405) and wants_json(request) else None
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 400 and message == BODY_PARSE_ERROR:
+        # FastAPI's answer to a body that is not JSON: invalid input like any other, so 422 as documented
+        return respond(request, 422, "InvalidInputError", "the request body is not valid JSON", BODY_HINT)
     return respond(request, exc.status_code, kinds.get(exc.status_code, "HTTPError"), message, hint, headers=headers)
 
 

@@ -25,7 +25,9 @@ router = APIRouter(prefix="/api/v1", tags=["access"])
 Me = Annotated[Identity, Depends(current_identity)]
 _ID_MAX = 2**31 - 1
 RequestId = Annotated[int, Path(ge=1, le=_ID_MAX, description="An access request's id")]
-DpRef = Annotated[str, Path(max_length=400, description="A data product id or a name unique in the mesh")]
+DpRef = Annotated[
+    str, Path(max_length=400, description="A data product: its id, domain/name, a name unique in the mesh, name_v2")
+]
 _ASK = error_responses(401, 403, 404, 409, 422)
 
 
@@ -34,9 +36,14 @@ class _Model(BaseModel):
 
 
 class RequestIn(_Model):
-    """What to read and why. ``port`` is ``DP.PORT`` (``orders.orders`` or ``urn:dmb:dp:sales:orders:1.orders``)."""
+    """What to read and why. ``port`` is named as in gateway SQL (``sales.orders.orders``), or ``orders.orders``,
+    ``orders_v2.orders`` for one major, ``urn:dmb:dp:sales:orders:1.orders``."""
 
-    port: str = Field(min_length=3, max_length=600)
+    port: str = Field(
+        min_length=3,
+        max_length=600,
+        description="domain.product.port (sales.orders.orders), product.port, product_v2.port or DATA_PRODUCT_ID.port",
+    )
     purpose: str = Field(min_length=1, max_length=2000)
     expires_at: datetime | None = None
     for_product: str | None = Field(default=None, max_length=400)

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from meshplane.access import AccessService
 from meshplane.gateway import CEILING, DEFAULTS, Limits, QueryService, ResultFormat, render, to_document
 from meshplane.identity import Identity
-from meshplane.web.auth import current_identity
+from meshplane.web.auth import current_identity, tokens
 from meshplane.web.errors import error_responses
 
 PREFIX = "/api/v1"
@@ -69,13 +70,18 @@ class QueryOut(BaseModel):
 
 
 def query_service(request: Request) -> QueryService:
-    """The app's query service, built on first use from what ``create_app`` put on ``app.state``."""
+    """The app's query service, built on first use from what ``create_app`` put on ``app.state``. Who owns
+    what follows mesh.yaml as ``web.auth`` reads it (again when it changes): someone who left a domain's owner
+    group, or a domain that changed hands, reads as a consumer from the next query on, not after a restart."""
     state = request.app.state
+    mesh = tokens(request).directory.mesh
     with _LOCK:
         found: QueryService | None = getattr(state, "query_service", None)
         if found is None:
-            found = QueryService.open(state.registry, state.mesh, state.mesh_root, state.environment)
+            found = QueryService.open(state.registry, mesh, state.mesh_root, state.environment)
             state.query_service = found
+        elif found.access.mesh is not mesh:
+            found.access = AccessService(state.registry, mesh, environment=state.environment)
     return found
 
 

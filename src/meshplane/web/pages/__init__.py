@@ -9,16 +9,17 @@ the :class:`~meshplane.marketplace.Marketplace` on ``app.state.marketplace`` and
 - ``/lineage``, ``/dp/{id}/lineage``, ``/domains``, ``/domains/{name}``, ``/governance``, ``/overview`` (:mod:`.mesh`);
 - ``/signin``, ``/signout`` (:mod:`.signin`); ``/static/…`` (:mod:`.assets`);
 - ``/access``, ``/dp/{id}/access``: access requests, decisions and grants (:mod:`.access`);
+- ``/query``: SQL over the ports you are granted, through the query gateway (:mod:`.query`);
 - ``/docs``: the REST API reference, drawn from the OpenAPI document (:mod:`.apidocs`).
 """
 
 from fastapi import APIRouter
 
-from meshplane.web.pages import access, apidocs, assets, mesh, product, search, signin
+from meshplane.web.pages import access, apidocs, assets, mesh, product, query, search, signin
 from meshplane.web.pages.rendering import render, render_error, templates
 
 router = APIRouter(include_in_schema=False)
-for _module in (assets, search, product, mesh, signin, access, apidocs):
+for _module in (assets, search, product, mesh, signin, access, query, apidocs):
     router.include_router(_module.router)
 
 __all__ = ["render", "render_error", "router", "templates"]

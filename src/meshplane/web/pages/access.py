@@ -50,6 +50,7 @@ def _product_context(request: Request, svc: AccessService, dp_ref: str, identity
         "offers": [],
         "error": None,
         "message": request.query_params.get("done"),
+        "names": svc.catalog().names(),  # how ports are written, as in gateway SQL: sales.orders.orders
     }
     if identity is not None:
         context["mine"] = [r for r in svc.mine(identity) if r.dp_id == dp.id]
@@ -129,6 +130,7 @@ def _home_context(request: Request, identity: Identity) -> dict[str, Any]:
         "mask_kinds": MASK_KINDS,
         "error": None,
         "message": request.query_params.get("done"),
+        "names": svc.catalog().names(),  # how ports are written, as in gateway SQL: sales.orders.orders
     }
 
 

@@ -35,6 +35,7 @@ NAV = (
     ("/governance", "Governance"),
     ("/overview", "Overview"),
     ("/access", "Access"),
+    ("/query", "Query"),
 )
 
 

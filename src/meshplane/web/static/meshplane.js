@@ -1,6 +1,7 @@
 // Meshplane marketplace: the little script the pages need (htmx does the rest).
 // - copy buttons on code snippets;
-// - the lineage drawing: zoom (wheel, buttons) and pan (drag) by moving the SVG's viewBox, clicks on boxes kept.
+// - the lineage drawing: zoom (wheel, buttons) and pan (drag) by moving the SVG's viewBox, clicks on boxes kept;
+// - the query editor: Ctrl+Enter (Cmd+Enter) runs it, "Query this table" buttons fill it.
 (function () {
   "use strict";
 
@@ -127,6 +128,23 @@
   function setupAll(root) {
     (root || document).querySelectorAll(".lineage-frame").forEach(setupLineage);
   }
+
+  // -- query editor ---------------------------------------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    var editor = event.target.closest && event.target.closest("textarea[data-run-on-ctrl-enter]");
+    if (!editor || event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    if (editor.form) editor.form.requestSubmit();
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-sql]");
+    if (!button) return;
+    var editor = document.querySelector("textarea[data-run-on-ctrl-enter]");
+    if (!editor) return;
+    editor.value = button.getAttribute("data-sql");
+    editor.focus();
+  });
 
   document.addEventListener("DOMContentLoaded", function () { setupAll(document); });
   document.addEventListener("htmx:afterSettle", function (event) { setupAll(event.target); });
