@@ -77,8 +77,17 @@ def test_group_and_product_grants_count(registry: Registry):
     assert svc.effective_grants(who("eve"), "dev") == []
     req = svc.request(who("sam"), "orders.orders", purpose=PURPOSE, for_product="c360")
     svc.approve(who("jonas"), req.id)
-    as_product = svc.effective_grants(who("tom", data_product=C360), "dev")
+    as_product = svc.effective_grants(who("sam", data_product=C360), "dev")
     assert [g.row_filter for g in as_product if g.dp_id == ORDERS_1] == [None]
+    assert not [g for g in svc.effective_grants(who("sam"), "dev") if g.dp_id == ORDERS_1]  # only as the product
+
+
+def test_only_a_products_owners_may_act_for_it(registry: Registry):
+    svc = service(registry)
+    req = svc.request(who("sam"), "orders.orders", purpose=PURPOSE, for_product="c360")
+    svc.approve(who("jonas"), req.id)
+    with pytest.raises(PermissionDeniedError, match="may not act for urn:dmb:dp:marketing:c360:1"):
+        svc.effective_grants(who("tom", data_product=C360), "dev")
 
 
 def test_several_grants_never_show_more_than_one_of_them(registry: Registry):

@@ -308,3 +308,20 @@ def test_the_api_reference_is_served_locally_from_the_openapi_document(client):
         assert f'id="{section}"' in r.text
     assert "<code>/api/v1/query</code>" in r.text and "<code>/api/v1/products/{dp_id}</code>" in r.text
     assert client.get("/redoc").status_code == 404
+
+
+def test_the_signin_page_offers_no_user_picker_behind_an_identity_provider(demo_root, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from fastapi.testclient import TestClient
+
+    from meshplane.web.app import create_app
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    monkeypatch.setenv("MESHPLANE_OIDC_ISSUER", "https://idp.example")
+    monkeypatch.setenv("MESHPLANE_OIDC_PUBLIC_KEY", pem)
+    with TestClient(create_app(demo_root)) as behind_idp:
+        page = behind_idp.get("/signin")
+        assert page.status_code == 200 and 'data-testid="signin-oidc"' in page.text
+        assert 'name="user"' not in page.text and "maria" not in page.text

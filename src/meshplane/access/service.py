@@ -361,6 +361,16 @@ class AccessService:
         and data-product grants combined, PII masks merged in; every port of a product it owns, unfiltered
         and unmasked. Sorted by data product and port."""
         catalog = self.catalog(environment)
+        if identity.data_product:
+            # A token may act for a data product (its input ports' grants); only that product's owners may.
+            acting = catalog.get_deployed(identity.data_product)
+            person = identity.acting_for(None)
+            if acting is None or not self.is_owner(person, acting):
+                raise PermissionDeniedError(
+                    f"{identity.user} may not act for {identity.data_product} in {environment}: "
+                    "only its owners may read with its grants",
+                    hint="issue the token to an owner of that data product, or without --for-product",
+                )
         by_port: dict[tuple[str, str], list[PortGrant]] = {}
         owned: dict[tuple[str, str], PortGrant] = {}
         for dp in catalog.deployed():

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from meshplane.errors import AuthenticationError
-from meshplane.web.auth import signin_cookie, signout_cookie
+from meshplane.web.auth import local_signin_allowed, signin_cookie, signout_cookie
 from meshplane.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,8 +36,10 @@ def _users(request: Request) -> list[dict[str, object]]:
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(request: Request) -> HTMLResponse:
     params = request.query_params
+    local = local_signin_allowed(request)
     context = {
-        "users": _users(request),
+        "users": _users(request) if local else [],
+        "local": local,
         "next": _safe_next(params.get("next")),
         "selected": params.get("user"),
         "error": None,
