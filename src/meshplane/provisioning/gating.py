@@ -1,10 +1,10 @@
-"""Deploy gating: a data product whose input port reads another team's output port deploys only with an
-approved, live grant for it (the consuming product is the grantee).
+"""Deploy gating: a data product whose input port reads another data product's output port deploys only with
+an approved, live grant for it (the consuming product is the grantee).
 
-What counts as another team's port is the mode: ``cross-domain`` (the default) gates reads across a domain
-boundary — a domain's own products read each other freely, as one team owns them all — ``all`` gates every
-read of another product, ``off`` none. The mode comes from ``MESHPLANE_DEPLOY_GATING``, else from mesh.yaml's
-``access.deployGating`` when the mesh model declares it. Checked against the registry's grant records
+Which reads are gated is the mode: ``all`` (the default) gates every read of another data product;
+``cross-domain`` only reads across a domain boundary (a domain's own products then read each other freely,
+for meshes where one team owns a whole domain); ``off`` none. The mode comes from
+``MESHPLANE_DEPLOY_GATING``, else from mesh.yaml's ``access.deployGating``. Checked against the registry's grant records
 (provisioning does not depend on the access service), before the deploy takes its lock.
 """
 
@@ -32,7 +32,7 @@ def gating_mode(mesh: Mesh | None) -> GatingMode:
     if not raw and mesh is not None:
         raw = mesh.access.deploy_gating
     if not raw:
-        return GatingMode.CROSS_DOMAIN
+        return GatingMode.ALL
     try:
         return GatingMode(str(raw).strip().lower())
     except ValueError:

@@ -104,10 +104,10 @@ class Opa(SpecModel):
 
 class AccessSettings(SpecModel):
     """How access is governed. ``deployGating``: which input ports need an approved grant before a data product
-    deploys — reads across a domain boundary (the default; one team owns a whole domain), ``all`` reads of
-    another data product, or ``off``."""
+    deploys — ``all`` reads of another data product (the default), only reads across a domain boundary
+    (``cross-domain``: one team owns a whole domain), or ``off``."""
 
-    deploy_gating: Literal["cross-domain", "all", "off"] = "cross-domain"
+    deploy_gating: Literal["all", "cross-domain", "off"] = "all"
 
 
 class Oidc(SpecModel):
