@@ -57,6 +57,25 @@ class PortDirectory(Protocol):
         ...
 
 
+def _contract_only(dataset: pads.Dataset, directory: PortDirectory, ref: PortRef) -> pads.Dataset:
+    """Consumers see the columns the port's contract declares, nothing else: masks name contract columns, so a
+    stored column the contract does not (or no longer does) declare would otherwise show in clear. A directory
+    that cannot tell the contract (``columns`` missing or None) leaves the snapshot as it is."""
+    columns = getattr(directory, "columns", None)
+    declared = columns(ref) if callable(columns) else None
+    if declared is None:
+        return dataset
+    kept = [f for f in dataset.schema if f.name in declared]
+    if len(kept) == len(dataset.schema):
+        return dataset
+    if not kept:
+        raise InvalidInputError(
+            f"{ref.name} stores none of the columns its contract declares",
+            hint="the producer should redeploy the port; ask its owners",
+        )
+    return dataset.replace_schema(pa.schema(kept))
+
+
 @dataclass(frozen=True)
 class PortRead:
     """One table a query read: the name as written, the port, the table version, the grants applied."""
@@ -166,9 +185,11 @@ class Gateway:
                             box.redact[form] = f"<storage of {ref.name}>"
                         version, dataset = self.snapshots.read(uri, _describe(ref), at)
                     port_grants = by_port[ref]
-                    if at is not None and any(g.grant_id != OWNER_GRANT for g in port_grants):
-                        with trace.phase("snapshots"):
-                            dataset = self._as_current(dataset, uri, ref)
+                    if any(g.grant_id != OWNER_GRANT for g in port_grants):
+                        if at is not None:
+                            with trace.phase("snapshots"):
+                                dataset = self._as_current(dataset, uri, ref)
+                        dataset = _contract_only(dataset, directory, ref)
                     with trace.phase("views"):
                         views[key] = self._view(box, dataset, port_grants, str(ref))
                     ids = tuple(str(g.grant_id) for g in port_grants)

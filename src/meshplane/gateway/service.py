@@ -63,6 +63,16 @@ class RegistryPorts(PortDirectory):
             f"{ref.dp_id} port `{ref.port}` is not deployed in {self.environment}", hint="see `meshplane status`"
         )
 
+    def columns(self, ref: PortRef) -> frozenset[str] | None:
+        """The columns the deployed contract of ``ref`` declares; None when it declares none (no schema)."""
+        deployment = self.registry.deployment(ref.dp_id, self.environment)
+        ports = (deployment.descriptor or {}).get("components", []) if deployment else []
+        for component in ports:
+            if component.get("kind") in _PORT_KINDS and component.get("name") == ref.port:
+                names = [c.get("name") for c in (component.get("dataContract") or {}).get("columns", [])]
+                return frozenset(n for n in names if n) or None
+        return None
+
     def deployed(self) -> Iterator[PortRef]:
         for deployment in self.registry.deployments(self.environment):
             for component in self.registry.components(deployment.dp_id, self.environment):
