@@ -77,6 +77,9 @@ class OnePort:
     def deployed(self) -> list[PortRef]:
         return [REF]
 
+    def columns(self, ref: PortRef) -> frozenset[str] | None:
+        return None  # no contracts here: consumers see what the table stores, masks applied
+
 
 def ensure_table(cache: Path, rows: int) -> Path:
     path = cache / f"orders-{rows}"

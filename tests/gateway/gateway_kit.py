@@ -113,6 +113,9 @@ class DictPorts:
     def deployed(self) -> Iterator[PortRef]:
         return iter(self.paths)
 
+    def columns(self, ref: PortRef) -> frozenset[str] | None:
+        return None  # no contracts here: consumers see what the table stores, masks applied
+
 
 def grant(
     ref: PortRef = PEOPLE,

@@ -28,6 +28,7 @@ from meshplane.access.catalog import port_of, protected_columns
 from meshplane.access.model import effective_masks, parse_expiry
 from meshplane.access.naming import Names
 from meshplane.cli.console import Format, err, out
+from meshplane.cli.options import AsOpt, EnvOpt, FmtOpt, MeshOpt
 from meshplane.cli.report import emit_json
 from meshplane.errors import InvalidInputError, NotFoundError
 from meshplane.identity import DEFAULT_TTL, Identity, resolve_cli_identity, tokens_for
@@ -40,12 +41,6 @@ from meshplane.spec.durations import parse_duration
 access_app = typer.Typer(help="Request, decide, revoke and list access to output ports.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the REST API.", no_args_is_help=True)
 
-MeshOpt = Annotated[Path, typer.Option("--mesh", help="The mesh folder (default: found from here).")]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Environment (default: the first in mesh.yaml).")]
-FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
-AsOpt = Annotated[
-    str | None, typer.Option("--as", help="Act as this mesh user (default: MESHPLANE_USER, else your login).")
-]
 ExpiresOpt = Annotated[str | None, typer.Option("--expires", help="A duration (30d, 12h) or a date (2027-01-31).")]
 ProductArg = Annotated[
     str, typer.Argument(help="The data product, any major: sales/orders, orders, orders_v2 or its id.")

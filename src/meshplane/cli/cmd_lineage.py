@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from meshplane.cli.console import err, out
+from meshplane.cli.options import EnvOpt, MeshOpt
 from meshplane.cli.report import emit_json
 from meshplane.errors import InvalidInputError, MeshplaneError, NotFoundError
 from meshplane.lineage.emit import emit, is_url, read_jsonl
@@ -22,9 +23,6 @@ from meshplane.lineage.export import static_events
 from meshplane.lineage.graph import Direction, LineageGraph, PortColumns, mesh_graph
 from meshplane.lineage.sources import external_schemas
 from meshplane.spec.workspace import Workspace, open_workspace
-
-MeshOpt = Annotated[Path, typer.Option("--mesh", help="The mesh folder (default: found from here).")]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Environment (default: the first in mesh.yaml).")]
 
 
 class LineageFormat(StrEnum):

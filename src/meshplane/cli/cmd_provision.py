@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from meshplane.cli.console import Format, err, out
+from meshplane.cli.options import EnvOpt, FmtOpt, MeshOpt
 from meshplane.cli.report import emit_json, render
 from meshplane.provisioning.coordinator import Outcome
 from meshplane.provisioning.service import Session, open_session, require_clean, set_retirement, status_rows
@@ -22,9 +23,6 @@ adapter_app = typer.Typer(
     help="Tech adapters: serve Meshplane's own over the Witboost interface.", no_args_is_help=True
 )
 
-MeshOpt = Annotated[Path, typer.Option("--mesh", help="The mesh folder (default: found from here).")]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Environment (default: the first in mesh.yaml).")]
-FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
 DpArgs = Annotated[list[str] | None, typer.Argument(help="Data products (ids or names); all when omitted.")]
 
 _OP_STYLE = {"create": "green", "update": "yellow", "replace": "bold red", "delete": "red", "noop": "dim"}

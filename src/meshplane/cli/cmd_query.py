@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from meshplane.cli.console import err, out
+from meshplane.cli.options import AsOpt, EnvOpt, MeshOpt
 from meshplane.cli.report import emit_json
 from meshplane.errors import InvalidInputError
 from meshplane.gateway import DEFAULTS, Limits, QueryResult, QueryService, ResultFormat, render, to_document
@@ -35,11 +36,9 @@ class QueryFormat(StrEnum):
 
 def query(
     sql: Annotated[str, typer.Argument(help="One SELECT over ports named domain.product.port.")],
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="Act as this mesh user (default: MESHPLANE_USER, else your login).")
-    ] = None,
-    mesh: Annotated[Path, typer.Option("--mesh", help="The mesh folder (default: found from here).")] = Path(),
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment (default: the first one).")] = None,
+    as_user: AsOpt = None,
+    mesh: MeshOpt = Path(),
+    env: EnvOpt = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help='Read every port as it was at this date/time; per table: "port@v3".')
     ] = None,

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from meshplane.cli.console import Format, err, out
+from meshplane.cli.options import EnvOpt, FmtOpt, MeshOpt
 from meshplane.cli.report import emit_json
 from meshplane.contracts import REASONS
 from meshplane.provisioning.service import open_session
@@ -26,9 +27,6 @@ from meshplane.runtime import service
 from meshplane.runtime.quarantine import AT_COLUMN, RUN_COLUMN
 from meshplane.runtime.runner import BatchResult
 
-MeshOpt = Annotated[Path, typer.Option("--mesh", help="The mesh folder (default: found from here).")]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Environment (default: the first in mesh.yaml).")]
-FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="At most this many rows.")]
 
 _STYLE = {"SUCCEEDED": "green", "BLOCKED": "bold yellow", "FAILED": "bold red", "RUNNING": "cyan"}

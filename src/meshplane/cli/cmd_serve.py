@@ -16,11 +16,10 @@ from typing import Annotated, Any
 import typer
 
 from meshplane.cli.console import err, out
+from meshplane.cli.options import EnvOpt, MeshOpt
 from meshplane.errors import ConflictError, InvalidInputError
 from meshplane.spec.workspace import find_mesh_root
 
-MeshOpt = Annotated[Path, typer.Option("--mesh", help="The mesh folder (default: found from here).")]
-EnvOpt = Annotated[str | None, typer.Option("--env", "-e", help="Environment (default: the first in mesh.yaml).")]
 HostOpt = Annotated[str, typer.Option("--host", help="Interface to listen on; 0.0.0.0 exposes it to the network.")]
 PortOpt = Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on (0: any free port).")]
 OpenOpt = Annotated[bool, typer.Option("--open", help="Open the marketplace in a web browser once it is up.")]

@@ -56,13 +56,16 @@ class PortDirectory(Protocol):
         """Every deployed port (for telling "not granted" from "does not exist")."""
         ...
 
+    def columns(self, ref: PortRef) -> frozenset[str] | None:
+        """The columns the port's contract declares, or None when it declares no schema."""
+        ...
+
 
 def _contract_only(dataset: pads.Dataset, directory: PortDirectory, ref: PortRef) -> pads.Dataset:
     """Consumers see the columns the port's contract declares, nothing else: masks name contract columns, so a
-    stored column the contract does not (or no longer does) declare would otherwise show in clear. A directory
-    that cannot tell the contract (``columns`` missing or None) leaves the snapshot as it is."""
-    columns = getattr(directory, "columns", None)
-    declared = columns(ref) if callable(columns) else None
+    stored column the contract does not (or no longer does) declare would otherwise show in clear. A contract
+    without a schema leaves the snapshot as it is."""
+    declared = directory.columns(ref)
     if declared is None:
         return dataset
     kept = [f for f in dataset.schema if f.name in declared]
