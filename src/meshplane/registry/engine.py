@@ -10,6 +10,8 @@ waiting, which is exactly the read-check-update shape of taking a lock.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,6 +122,23 @@ def _make_parent(url: URL) -> None:
         )
 
 
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL, waiting out other processes. SQLite does not call its busy handler for a journal
+    mode change, so a brand-new registry opened by two processes at once (one of them already migrating it)
+    would fail at once with "database is locked"; retry for as long as ``busy_timeout`` would have waited."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -128,7 +147,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if wal:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor)
             # In WAL mode NORMAL never corrupts and loses nothing when a process dies (kill -9); only a power
             # cut may drop the last commits. FULL would fsync on every one of a deploy's many small commits.
             cursor.execute("PRAGMA synchronous = NORMAL")
